@@ -1,0 +1,68 @@
+"""Section types from a heading's words, falling back on its body.
+
+A heading is classified by the cue that appears *earliest* in it: report
+headings lead with their subject (接受监督…工作作风 is about supervision, not
+style), so position beats a fixed priority. The priority only breaks ties.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Heading cues per type, in tie-break priority order.
+HEADING_CUES: dict[str, tuple[str, ...]] = {
+    "problems": ("存在问题", "存在的问题", "存在的不足", "问题和不足", "问题与不足", "不足", "差距", "短板", "薄弱环节", "反思"),
+    "plans": ("下一步", "今后", "明年", "打算", "工作计划", "努力方向", "工作安排", "展望", "总体要求",
+              "目标任务", "主要预期目标", "工作思路和", "重点任务"),
+    "closing": ("结束语", "结语"),
+    "integrity": ("廉洁", "廉政", "勤廉", "清廉", "正风肃纪", "八项规定", "作风", "述廉", "自律", "四风", "纪律", "述责"),
+    "supervision": ("接受监督", "监督", "民主集中", "法治", "依法", "科学决策", "民主决策", "议事规则", "决策"),
+    "party_building": ("班子", "党的建设", "队伍", "基层组织", "基层党建", "党建", "战斗堡垒", "选人用人", "干部", "组织建设",
+                       "班长", "从严治党", "自身建设", "人才", "党组织", "支部"),
+    "political": ("理论学习", "政治站位", "政治建设", "政治", "对党忠诚", "两个维护", "两个确立", "主题教育", "党史",
+                  "学习教育", "理论武装", "思想引领", "思想建设", "忠诚", "党的领导", "全面领导", "学习贯彻"),
+    "performance": ("履职", "成效", "担当", "经济", "招商", "重点工作", "工作回顾", "回顾", "发展", "项目", "民生",
+                    "业务", "主要工作", "工作情况", "成绩", "担当作为", "改革", "建设", "工作"),
+}
+
+#: Body cues: counted when the heading names no subject (e.g. （二）提高站位).
+BODY_CUES: dict[str, tuple[str, ...]] = {
+    "problems": ("存在问题", "不足", "差距", "短板", "有待", "不够", "欠缺"),
+    "plans": ("下一步", "今后", "明年", "将继续", "计划", "力争", "打算"),
+    "integrity": ("廉洁", "廉政", "八项规定", "作风", "纪律", "四风", "自律"),
+    "supervision": ("监督", "民主集中", "法治", "依法", "决策"),
+    "party_building": ("班子", "党的建设", "队伍", "党建", "基层组织", "干部", "支部", "选人用人"),
+    "political": ("理论学习", "政治", "两个维护", "主题教育", "党史", "习近平新时代"),
+    "performance": ("招商", "项目", "经济", "增长", "完成", "调研", "发展", "服务", "亿元", "万元"),
+}
+
+_PRIORITY = {key: i for i, key in enumerate(HEADING_CUES)}
+_YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20[0-4]\d)年")
+
+
+def classify_heading(heading: str, *, kind: str = "", year: int | None = None) -> str | None:
+    """The type a heading names, or None when it names none."""
+    if kind == "政府工作报告":
+        years = [int(y) for y in _YEAR.findall(heading)]
+        if "今年" in heading or (year and year in years and year - 1 not in years):
+            return "plans"
+    best: tuple[int, int, str] | None = None
+    for key, cues in HEADING_CUES.items():
+        positions = [heading.find(c) for c in cues if c in heading]
+        if positions:
+            cand = (min(positions), _PRIORITY[key], key)
+            if best is None or cand < best:
+                best = cand
+    return best[2] if best else None
+
+
+def classify_body(body: str) -> str | None:
+    """The type a body speaks of most, when it clearly speaks of one."""
+    counts = {key: sum(body.count(c) for c in cues) for key, cues in BODY_CUES.items()}
+    key, n = max(counts.items(), key=lambda kv: (kv[1], -_PRIORITY[kv[0]]))
+    return key if n >= 2 else None
+
+
+def classify(heading: str, body: str, *, kind: str = "", year: int | None = None) -> str | None:
+    """Heading first (the author's own label), body second."""
+    return classify_heading(heading, kind=kind, year=year) or classify_body(body)

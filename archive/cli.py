@@ -1,0 +1,190 @@
+"""The ``archive`` command group and its core commands (import, show, stats, check).
+
+Layers above add their own commands (search, reindex, serve …) to ``cli``
+and register hooks here, so this module never imports them. Exit codes:
+0 success, 1 some input failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import click
+
+from .errors import ArchiveError
+from .importer import Importer, walk
+from .model import SECTION_TYPES
+from .store import Store, data_dir, open_store
+
+
+@dataclass
+class Hooks:
+    """What upper layers plug in: keep the index in step, check it, describe it."""
+
+    after_write: list[Callable[[Store], list[str]]] = field(default_factory=list)
+    checks: list[Callable[[Store], list[str]]] = field(default_factory=list)
+    stats: list[Callable[[Store], dict]] = field(default_factory=list)
+
+
+hooks = Hooks()
+
+
+def echo_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", "data", metavar="DIR", default=None,
+              help="Data directory (default: $ARCHIVE_DATA or ./data).")
+@click.version_option(package_name="shuzhi-archive", prog_name="archive")
+@click.pass_context
+def cli(ctx: click.Context, data: str | None) -> None:
+    """述职报告档案: import, search and cite Chinese official work reports."""
+    ctx.obj = data_dir(data)
+
+
+def store_for(ctx: click.Context, *, readonly: bool = False) -> Store:
+    try:
+        return open_store(ctx.obj, readonly=readonly)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes for decoding and parsing (default: the number of cores, at most 4).")
+@click.option("--wait", type=click.FloatRange(0), default=3600.0, show_default=True,
+              help="Seconds to wait for another import on the same data directory.")
+@click.pass_context
+def import_cmd(ctx, paths, as_json, workers, wait):
+    """Import text files and folders (recursive; .txt and .md)."""
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise click.UsageError("no such file or folder: " + ", ".join(missing))
+    workers = workers or min(4, os.cpu_count() or 1)
+    store = store_for(ctx)
+    started = time.monotonic()
+    notes: list[str] = []
+    try:
+        waiting = lambda: click.echo(f"another import is writing to {store.root}; waiting…", err=True)  # noqa: E731
+        with store.writer_lock(wait=wait, on_wait=waiting):
+            summary = _run_import(store, paths, workers, show_progress=not as_json and sys.stderr.isatty())
+            for hook in hooks.after_write:
+                notes += hook(store)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    elapsed = time.monotonic() - started
+    if as_json:
+        echo_json(summary.as_json())
+    else:
+        _print_summary(summary, elapsed, notes)
+    if summary.failed:
+        ctx.exit(1)
+
+
+def _run_import(store: Store, paths, workers: int, *, show_progress: bool):
+    importer = Importer(store)
+    if not show_progress:
+        return importer.run(paths, workers=workers)
+    total = sum(1 for _ in walk(paths))
+    with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+        return importer.run(paths, workers=workers, progress=lambda _p: bar.update(1))
+
+
+def _print_summary(summary, elapsed: float, notes: list[str]) -> None:
+    exact = sum(d["kind"] == "exact" for d in summary.duplicates)
+    for d in summary.duplicates:
+        click.echo(f"duplicate ({d['kind']}, {d['similarity']:.2f}) of {d['of']}: {d['path']}")
+    unchanged = [s for s in summary.skipped if s["reason"].startswith("unchanged")]
+    for s in summary.skipped:
+        if s not in unchanged:
+            click.echo(f"skipped: {s['path']} — {s['reason']}")
+    for f in summary.failed:
+        click.echo(click.style("failed: ", fg="red") + f"{f['path']} — {f['error']}", err=True)
+    for note in notes:
+        click.echo(note)
+    click.echo(
+        f"added {len(summary.added)} reports, {len(summary.duplicates)} duplicates "
+        f"({exact} exact, {len(summary.duplicates) - exact} near), {len(summary.failed)} failed, "
+        f"{len(summary.skipped) - len(unchanged)} skipped, {len(unchanged)} unchanged in {elapsed:.1f} s"
+    )
+
+
+@cli.command()
+@click.argument("report_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the report object as JSON.")
+@click.pass_context
+def show(ctx, report_id, as_json):
+    """Show one report: metadata, copies, outline and passages."""
+    store = store_for(ctx, readonly=True)
+    try:
+        obj = store.report(report_id)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    if as_json:
+        echo_json(obj)
+        return
+    click.secho(obj["title"], bold=True)
+    click.echo(f"{obj['report_id']} · {obj['year'] or '年份不详'} · {obj['kind']} · {obj['chars']} 字")
+    for c in obj["copies"]:
+        click.echo(f"  copy {c['copy_id']} ({c['relation']}, {c['encoding']}): {c['path']}")
+    for p in obj["passages"]:
+        label = SECTION_TYPES.get(p["section_type"], p["section_type"])
+        text = click.style(p["text"], bold=True) if p["is_heading"] else p["text"]
+        click.echo(f"[{p['passage_no']}] ({label}) {text}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx, as_json):
+    """Counts: reports, copies (exact/near), sections, passages, sizes."""
+    store = store_for(ctx, readonly=True)
+    try:
+        out = store.stats()
+        for hook in hooks.stats:
+            out.update(hook(store))
+    finally:
+        store.close()
+    if as_json:
+        echo_json(out)
+    else:
+        for k, v in out.items():
+            click.echo(f"{k:>14}: {v}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check(ctx, as_json):
+    """Verify the archive (SQLite integrity, source bytes) and the index; exit 1 on any problem."""
+    store = store_for(ctx, readonly=True)
+    try:
+        problems = store.integrity()
+        for hook in hooks.checks:
+            problems += hook(store)
+    finally:
+        store.close()
+    if as_json:
+        echo_json({"ok": not problems, "problems": problems})
+    else:
+        for p in problems:
+            click.echo(f"problem: {p}")
+        click.echo("archive and index are consistent" if not problems else f"{len(problems)} problem(s) found")
+    if problems:
+        ctx.exit(1)

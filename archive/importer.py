@@ -1,0 +1,303 @@
+"""Folders of files in, one clean record of every distinct report out.
+
+The work per file is split in two: ``prepare`` (read bytes → decode → clean →
+parse → MinHash; pure and CPU-bound, so it runs in a process pool) and
+``Importer.commit`` (dedupe against the archive and write; one writer, one
+transaction per file). Every input ends in exactly one of added, duplicates,
+failed or skipped, each with its path.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import stat
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import dedupe
+from .errors import InputError
+from .model import ImportSummary, ParsedReport
+from .store import Store, now
+from .structure import parse
+from .text import clean, decode, find_source_url, hash_form
+from .htmltext import looks_like_html, html_to_text
+
+SUFFIXES = (".txt", ".md")
+MAX_BYTES = 64 * 1024 * 1024
+MIN_CJK = 10
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file to read, found by walking the inputs."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    path: str
+    reason: str
+    failed: bool = False
+
+
+def walk(paths: Iterable[str]) -> Iterator[Candidate | Skip]:
+    """Files and folders (recursive, sorted); never opens anything but regular files."""
+    for top in paths:
+        yield from _walk_one(os.path.abspath(top), top_level=True)
+
+
+def _walk_one(path: str, top_level: bool = False) -> Iterator[Candidate | Skip]:
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        yield Skip(path, f"cannot read: {exc.strerror}", failed=True)
+        return
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            reason = "symlink loop" if exc.errno == 40 else "broken symlink: its target does not exist"
+            yield Skip(path, reason, failed=True)
+            return
+        if stat.S_ISDIR(st.st_mode) and not top_level:
+            yield Skip(path, "symlink to a folder: not followed (import the folder itself)")
+            return
+    if stat.S_ISDIR(st.st_mode):
+        if not top_level and os.path.basename(path).startswith("."):
+            yield Skip(path, "hidden folder: not read")
+            return
+        try:
+            names = sorted(os.listdir(path))
+        except OSError as exc:
+            yield Skip(path, f"cannot list folder: {exc.strerror}", failed=True)
+            return
+        for name in names:
+            yield from _walk_one(os.path.join(path, name))
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device"
+        yield Skip(path, f"not a regular file ({kind}): not opened")
+        return
+    if not path.lower().endswith(SUFFIXES):
+        yield Skip(path, "not a .txt or .md file")
+        return
+    yield Candidate(path)
+
+
+def read_file(path: str) -> bytes:
+    """Read a regular file whole, refusing anything that turns out not to be one or changes meanwhile."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise InputError("the file vanished before it could be read") from None
+    except PermissionError:
+        raise InputError("permission denied: the file is not readable") from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}") from None
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise InputError("not a regular file")
+        if before.st_size > MAX_BYTES:
+            raise InputError(f"too large to be a report ({before.st_size // 1048576} MB; the limit is "
+                             f"{MAX_BYTES // 1048576} MB)")
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_BYTES:
+                raise InputError("the file grew past the size limit while being read")
+        after = os.fstat(fd)
+    except OSError as exc:
+        raise InputError(f"read error: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(data) != after.st_size:
+        raise InputError("the file changed while being read; import it again when it is complete")
+    return data
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about one file that does not need the archive."""
+
+    path: str
+    sha256: str
+    size: int
+    encoding: str
+    replaced: int
+    report: ParsedReport
+    content_hash: str
+    body: str
+    minhash: bytes
+    source_url: str | None
+
+
+def prepare(path: str, data: bytes, sha256: str) -> Prepared:
+    """bytes → Prepared; raises InputError with a plain reason."""
+    decoded = decode(data)
+    raw = html_to_text(decoded.text) if looks_like_html(decoded.text) else decoded.text
+    text = clean(raw)
+    cjk = len(_CJK.findall(text, 0, 200000))
+    if cjk < MIN_CJK:
+        raise InputError(f"no report text: {cjk} Chinese characters after cleaning (decoded as {decoded.encoding})")
+    report = parse(text, os.path.basename(path))
+    body = "\n".join(p.text for p in report.passages)
+    body_form = hash_form(body)
+    return Prepared(
+        path=path, sha256=sha256, size=len(data), encoding=decoded.encoding, replaced=decoded.replaced,
+        report=report, content_hash=dedupe.content_hash(hash_form(text)), body=body,
+        minhash=dedupe.minhash(dedupe.shingles(body_form)), source_url=find_source_url(decoded.text),
+    )
+
+
+def _prepare_job(job: tuple[str, bytes, str]) -> Prepared | InputError:
+    try:
+        return prepare(*job)
+    except InputError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # a defect, but never stop the run
+        return InputError(f"could not be processed ({type(exc).__name__}: {exc})")
+
+
+@lru_cache(maxsize=64)
+def _manifest(path: str) -> dict[str, str]:
+    """file → source URL from a manifest.csv sidecar (columns file and source_url or url)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    base = os.path.dirname(path)
+    out = {}
+    for row in rows:
+        url = row.get("source_url") or row.get("url") or ""
+        name = row.get("file") or ""
+        if url.startswith(("http://", "https://")) and name:
+            out[os.path.normpath(os.path.join(base, name))] = url
+    return out
+
+
+def manifest_url(path: str) -> str | None:
+    folder = os.path.dirname(path)
+    for d in (folder, os.path.dirname(folder)):
+        m = os.path.join(d, "manifest.csv")
+        if os.path.isfile(m):
+            url = _manifest(m).get(os.path.normpath(path))
+            if url:
+                return url
+    return None
+
+
+class Importer:
+    """Dedupe and write prepared files into one archive (the single writer)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.near = dedupe.NearIndex.build(store.minhashes())
+
+    def run(self, paths: Iterable[str], *, workers: int = 1,
+            progress: Callable[[str], None] | None = None) -> ImportSummary:
+        summary = ImportSummary()
+        jobs: list[tuple[str, bytes, str]] = []
+        for item in walk(paths):
+            if isinstance(item, Skip):
+                target = summary.failed if item.failed else summary.skipped
+                target.append({"path": item.path, "error" if item.failed else "reason": item.reason})
+                continue
+            try:
+                data = read_file(item.path)
+            except InputError as exc:
+                summary.failed.append({"path": item.path, "error": str(exc)})
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            if self._known(item.path, sha, data, summary):
+                if progress:
+                    progress(item.path)
+                continue
+            jobs.append((item.path, data, sha))
+            if len(jobs) >= 64:
+                self._drain(jobs, workers, summary, progress)
+                jobs = []
+        self._drain(jobs, workers, summary, progress)
+        return summary
+
+    def _known(self, path: str, sha: str, data: bytes, summary: ImportSummary) -> bool:
+        """Bytes seen before: unchanged at this path, or the same file under another name."""
+        if self.store.known_copy(path, sha):
+            summary.skipped.append({"path": path, "reason": "unchanged since the last import"})
+            return True
+        other = self.store.copy_with_bytes(sha)
+        if other is None:
+            return False
+        copy = self._copy_meta(path, sha, len(data), other["encoding"], other["replaced"], other["title"],
+                               manifest_url(path) or other["source_url"])
+        self.store.add_copy(other["report_id"], copy, relation="exact", similarity=1.0)
+        summary.duplicates.append({"path": path, "of": other["report_id"], "kind": "exact", "similarity": 1.0})
+        return True
+
+    def _drain(self, jobs, workers, summary, progress) -> None:
+        if not jobs:
+            return
+        if workers > 1 and len(jobs) > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_prepare_job, jobs, chunksize=4))
+        else:
+            results = [_prepare_job(job) for job in jobs]
+        for (path, data, sha), result in zip(jobs, results):
+            if isinstance(result, InputError):
+                summary.failed.append({"path": path, "error": str(result)})
+            elif self._known(path, sha, data, summary):  # the same bytes earlier in this batch
+                pass
+            else:
+                self.store.save_source(data, sha)
+                self.commit(result, summary)
+            if progress:
+                progress(path)
+
+    @staticmethod
+    def _copy_meta(path, sha, size, encoding, replaced, title, source_url) -> dict:
+        return {"path": path, "sha256": sha, "size": size, "encoding": encoding, "replaced": replaced,
+                "title": title, "source_url": source_url, "imported_at": now()}
+
+    def commit(self, prep: Prepared, summary: ImportSummary) -> None:
+        copy = self._copy_meta(prep.path, prep.sha256, prep.size, prep.encoding, prep.replaced,
+                               prep.report.title, manifest_url(prep.path) or prep.source_url)
+        same = self.store.report_with_hash(prep.content_hash)
+        if same:
+            self.store.add_copy(same, copy, relation="exact", similarity=1.0)
+            summary.duplicates.append({"path": prep.path, "of": same, "kind": "exact", "similarity": 1.0})
+            return
+        near = self._nearest(prep)
+        if near:
+            of, similarity = near
+            self.store.add_copy(of, copy, relation="near", similarity=similarity)
+            summary.duplicates.append({"path": prep.path, "of": of, "kind": "near",
+                                       "similarity": round(similarity, 4)})
+            return
+        report_id = prep.content_hash[:16]
+        self.store.add_report(prep.report, report_id=report_id, content_hash=prep.content_hash,
+                              minhash=prep.minhash, copy=copy)
+        self.near.add(report_id, prep.minhash)
+        summary.added.append({"path": prep.path, "report_id": report_id, "title": prep.report.title})
+
+    def _nearest(self, prep: Prepared) -> tuple[str, float] | None:
+        candidates = self.near.candidates(prep.minhash)
+        if not candidates:
+            return None
+        mine = dedupe.shingles(hash_form(prep.body))
+        scored = [(dedupe.jaccard(mine, dedupe.shingles(hash_form(self.store.body_text(c)))), c)
+                  for c in sorted(candidates)]
+        similarity, best = max(scored)
+        return (best, similarity) if similarity >= dedupe.NEAR_THRESHOLD else None

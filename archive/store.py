@@ -1,0 +1,306 @@
+"""The archive on disk: SQLite (via sqlite-utils) plus content-addressed source bytes.
+
+SQLite is the single source of truth. Writes happen one report (or copy) per
+transaction, so a crash or ``kill -9`` leaves either the whole file imported
+or nothing of it. WAL mode lets the web process read while an import writes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import ArchiveError, Busy, NotFound
+from .model import ParsedReport
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    title_derived INTEGER NOT NULL DEFAULT 0,
+    year INTEGER,
+    kind TEXT NOT NULL,
+    content_hash TEXT NOT NULL UNIQUE,
+    chars INTEGER NOT NULL,
+    minhash BLOB,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS copies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    replaced INTEGER NOT NULL DEFAULT 0,
+    relation TEXT NOT NULL CHECK (relation IN ('original', 'exact', 'near')),
+    similarity REAL NOT NULL,
+    title TEXT,
+    source_url TEXT,
+    imported_at TEXT NOT NULL,
+    UNIQUE (path, sha256)
+);
+CREATE INDEX IF NOT EXISTS copies_sha256 ON copies(sha256);
+CREATE INDEX IF NOT EXISTS copies_report ON copies(report_id);
+CREATE TABLE IF NOT EXISTS sections (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    section_no INTEGER NOT NULL,
+    heading TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    section_type TEXT NOT NULL,
+    passage_no INTEGER NOT NULL,
+    PRIMARY KEY (report_id, section_no)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    passage_no INTEGER NOT NULL,
+    section_no INTEGER,
+    section_type TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    is_heading INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    UNIQUE (report_id, passage_no)
+);
+CREATE INDEX IF NOT EXISTS passages_type ON passages(section_type);
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def data_dir(path: str | os.PathLike | None) -> Path:
+    """--data, else $ARCHIVE_DATA, else ./data."""
+    return Path(path or os.environ.get("ARCHIVE_DATA") or "data")
+
+
+class Store:
+    """One archive: ``archive.db`` and ``sources/`` under a data directory."""
+
+    def __init__(self, root: str | os.PathLike, *, readonly: bool = False):
+        self.root = Path(root)
+        self.readonly = readonly
+        self.db_path = self.root / "archive.db"
+        self.sources = self.root / "sources"
+        if readonly:
+            if not self.db_path.exists():
+                raise NotFound(f"no archive at {self.root}: run 'archive import PATH' first")
+            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.sources.mkdir(exist_ok=True)
+            conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- writing -----------------------------------------------------------
+
+    @contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE … COMMIT: all of one file, or none of it."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def writer_lock(self, wait: float = 0.0, on_wait=None):
+        """One writer per data directory; a second import waits or says why it cannot."""
+        lock_path = self.root / ".write.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if on_wait is not None:
+                        on_wait()
+                        on_wait = None
+                    if time.monotonic() >= deadline:
+                        raise Busy(f"another 'archive import' is writing to {self.root}; "
+                                   "wait for it to finish (or pass --wait SECONDS)") from None
+                    time.sleep(0.2)
+            yield
+        finally:
+            os.close(fd)
+
+    def save_source(self, data: bytes, sha256: str) -> None:
+        """Keep the original bytes, content-addressed; atomic, so never half-written."""
+        target = self.source_path(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+
+    def source_path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise NotFound("no such source")
+        return self.sources / sha256[:2] / sha256
+
+    def add_report(self, parsed: ParsedReport, *, report_id: str, content_hash: str,
+                   minhash: bytes, copy: dict) -> None:
+        with self.transaction() as db:
+            db["reports"].insert({
+                "report_id": report_id, "title": parsed.title, "title_derived": int(parsed.title_derived),
+                "year": parsed.year, "kind": parsed.kind, "content_hash": content_hash,
+                "chars": parsed.chars, "minhash": minhash, "created_at": now(),
+            })
+            db["sections"].insert_all(
+                {"report_id": report_id, "section_no": s.section_no, "heading": s.heading, "level": s.level,
+                 "section_type": s.section_type, "passage_no": s.passage_no} for s in parsed.sections
+            )
+            db["passages"].insert_all(
+                {"report_id": report_id, "passage_no": p.passage_no, "section_no": p.section_no,
+                 "section_type": p.section_type, "heading": p.heading, "is_heading": int(p.is_heading),
+                 "text": p.text} for p in parsed.passages
+            )
+            db["copies"].insert({**copy, "report_id": report_id, "relation": "original", "similarity": 1.0})
+
+    def add_copy(self, report_id: str, copy: dict, *, relation: str, similarity: float) -> None:
+        with self.transaction() as db:
+            db["copies"].insert({**copy, "report_id": report_id, "relation": relation,
+                                 "similarity": round(similarity, 4)})
+
+    # -- lookups used by the importer ---------------------------------------
+
+    def known_copy(self, path: str, sha256: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM copies WHERE path = ? AND sha256 = ?", [path, sha256]))
+        return rows[0] if rows else None
+
+    def copy_with_bytes(self, sha256: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM copies WHERE sha256 = ? ORDER BY id LIMIT 1", [sha256]))
+        return rows[0] if rows else None
+
+    def report_with_hash(self, content_hash: str) -> str | None:
+        rows = list(self.db.query("SELECT report_id FROM reports WHERE content_hash = ?", [content_hash]))
+        return rows[0]["report_id"] if rows else None
+
+    def minhashes(self):
+        return self.conn.execute("SELECT report_id, minhash FROM reports WHERE minhash IS NOT NULL")
+
+    def body_text(self, report_id: str) -> str:
+        """The passages joined as they were shingled (for verifying a near duplicate)."""
+        rows = self.conn.execute("SELECT text FROM passages WHERE report_id = ? ORDER BY passage_no", [report_id])
+        return "\n".join(r[0] for r in rows)
+
+    # -- reading -----------------------------------------------------------
+
+    def report_row(self, report_id: str) -> dict:
+        rows = list(self.db.query(
+            "SELECT report_id, title, year, kind, chars, created_at FROM reports WHERE report_id = ?", [report_id]))
+        if not rows:
+            raise NotFound(f"no report with id {report_id!r}")
+        return rows[0]
+
+    def report(self, report_id: str) -> dict:
+        """The report object of DESIGN.md (``show --json``, ``/api/reports/<id>``)."""
+        obj = self.report_row(report_id)
+        obj.pop("created_at")
+        obj["chars"] = obj.pop("chars")
+        obj["copies"] = [
+            {"copy_id": r["id"], "path": r["path"], "encoding": r["encoding"], "sha256": r["sha256"],
+             "imported_at": r["imported_at"], "source_url": r["source_url"], "relation": r["relation"],
+             "similarity": r["similarity"], "size": r["size"], "title": r["title"]}
+            for r in self.db.query("SELECT * FROM copies WHERE report_id = ? ORDER BY id", [report_id])
+        ]
+        obj["sections"] = list(self.db.query(
+            "SELECT section_no, heading, level, section_type, passage_no FROM sections "
+            "WHERE report_id = ? ORDER BY section_no", [report_id]))
+        obj["passages"] = [
+            {**r, "is_heading": bool(r["is_heading"])}
+            for r in self.db.query(
+                "SELECT passage_no, section_type, heading, is_heading, text FROM passages "
+                "WHERE report_id = ? ORDER BY passage_no", [report_id])
+        ]
+        return obj
+
+    def copy(self, report_id: str, copy_id: int | None = None) -> dict:
+        sql = "SELECT * FROM copies WHERE report_id = ?"
+        args: list = [report_id]
+        if copy_id is not None:
+            sql += " AND id = ?"
+            args.append(copy_id)
+        rows = list(self.db.query(sql + " ORDER BY id LIMIT 1", args))
+        if not rows:
+            raise NotFound(f"no copy {copy_id} of report {report_id!r}")
+        return rows[0]
+
+    def source_bytes(self, sha256: str) -> bytes:
+        path = self.source_path(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"the original bytes {sha256[:12]}… are missing from {self.sources}") from None
+
+    def reports(self, offset: int = 0, limit: int = 50) -> dict:
+        total = self.conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        rows = list(self.db.query(
+            "SELECT report_id, title, year, kind FROM reports ORDER BY year DESC, id LIMIT ? OFFSET ?",
+            [limit, offset]))
+        return {"total": total, "offset": offset, "reports": rows}
+
+    def stats(self) -> dict:
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "reports": one("SELECT count(*) FROM reports"),
+            "copies": one("SELECT count(*) FROM copies"),
+            "copies_exact": one("SELECT count(*) FROM copies WHERE relation = 'exact'"),
+            "copies_near": one("SELECT count(*) FROM copies WHERE relation = 'near'"),
+            "sections": one("SELECT count(*) FROM sections"),
+            "passages": one("SELECT count(*) FROM passages"),
+            "characters": one("SELECT coalesce(sum(chars), 0) FROM reports"),
+            "db_bytes": self.db_path.stat().st_size if self.db_path.exists() else 0,
+        }
+
+    def integrity(self) -> list[str]:
+        """Problems SQLite itself and our foreign keys report; empty when sound."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in self.conn.execute("PRAGMA foreign_key_check")]
+        for (sha,) in self.conn.execute("SELECT DISTINCT sha256 FROM copies"):
+            path = self.source_path(sha)
+            if not path.exists():
+                problems.append(f"source bytes missing: {sha}")
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+                problems.append(f"source bytes changed on disk: {sha}")
+        return problems
+
+
+def open_store(root: str | os.PathLike | None, *, readonly: bool = False) -> Store:
+    try:
+        return Store(data_dir(root), readonly=readonly)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot open the archive in {data_dir(root)}: {exc}") from exc

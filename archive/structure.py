@@ -1,0 +1,190 @@
+"""Clean text to a ParsedReport: title, year, kind, headings and passages."""
+
+from __future__ import annotations
+
+import re
+
+from .classify import classify, classify_body
+from .model import ParsedReport, Passage, Section
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+_LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(rf"^(?:[{_CN_NUM}]+\s*[、．.]|第[{_CN_NUM}]+(?:部分|章|篇)\s*)")),
+    (2, re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[)）]")),
+    (3, re.compile(r"^(?:\d{1,2}\s*[.、．](?!\d)|[（(]\d{1,2}[)）]|[①-⑳])")),
+)
+_SENTENCE_STOP = re.compile(r"[。！？!?：:]")
+_YEAR = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)(?![\d.])")
+_YEAR_IN_TEXT = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)\s*年")
+_MASKED_YEAR = re.compile(r"(?:[*＊xX某Ｘ×]{1,4}|[Xx]{2,4})\s*年")
+_SALUTATION = re.compile(r"^(?:尊敬的)?[^。，]{0,30}(?:主任|委员|领导|同志们|代表|各位)[^。]{0,20}[：:！!]$")
+_CLOSING = re.compile(
+    r"(?:以上(?:报告|述职|汇报|是我)|请予(?:审议|评议)|不妥之处|批评指正|敬请|谢谢(?:大家)?[。！!]?$|让我们|"
+    r"述职完毕|报告完毕|汇报完毕|^(?:尊敬的)?[^。，]{0,20}(?:主任|委员|领导|同志们|代表)[，,！!]|^[^。]{0,20}[(（]?\d{4}年\d{1,2}月\d{1,2}日[)）]?$)"
+)
+_LAST_WORDS = re.compile(r"^(?:一年来|回顾|总之|总的来看|总而言之)[^。]{0,40}(?:成绩|工作)")
+_TITLE_CUE = re.compile(r"报告|总结|述职|述廉|讲话|汇报|发言")
+
+#: (cue, kind): first match wins; the order is from the most to the least specific.
+_KIND_CUES: tuple[tuple[str, str], ...] = (
+    ("述职述责述廉", "述职述责述廉报告"),
+    ("述职述廉", "述职述责述廉报告"),
+    ("述责述廉", "述职述责述廉报告"),
+    ("述廉", "述廉报告"),
+    ("述职", "述职报告"),
+    ("政府工作报告", "政府工作报告"),
+    ("报告政府工作", "政府工作报告"),
+    ("向大会报告工作", "政府工作报告"),
+    ("工作总结", "工作总结"),
+    ("总结如下", "工作总结"),
+    ("年度总结", "工作总结"),
+)
+
+
+def heading_level(line: str) -> int | None:
+    """1 for 一、, 2 for （一）, 3 for 1. / 1、 / （1）; None for a paragraph."""
+    for level, pattern in _LEVELS:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def heading_text(line: str) -> str:
+    """A heading line often runs on into its body: keep its first sentence."""
+    if len(line) <= 60:
+        return line
+    m = _SENTENCE_STOP.search(line, 0, 61)
+    if m:
+        return line[: m.start()]
+    return line[:40] + "…"
+
+
+def _is_unnumbered_heading(lines: list[str], i: int) -> bool:
+    """A short phrase on its own line before a long paragraph (过去五年的回顾)."""
+    line = lines[i]
+    return (
+        4 <= len(line) <= 20
+        and not re.search(r"[，。、；：！？,.;:!?\"“”（）()]", line)
+        and i + 1 < len(lines)
+        and len(lines[i + 1]) > 40
+        and not _CLOSING.search(line)
+    )
+
+
+def find_year(title: str, filename: str, opening: str) -> int | None:
+    """Title first; a masked title year (**年) means unknown; then file name, then opening."""
+    if title:
+        m = _YEAR.search(title)
+        if m:
+            return int(m.group(1))
+        if _MASKED_YEAR.search(title):
+            return None
+    m = re.search(r"(?<!\d)(19[4-9]\d|20[0-4]\d)(?!\d)", filename)
+    if m:
+        return int(m.group(1))
+    m = _YEAR_IN_TEXT.search(opening)
+    return int(m.group(1)) if m else None
+
+
+def find_kind(title: str, opening: str) -> str:
+    for text in (title, opening):
+        if not text:
+            continue
+        if "决议" in text[:60] or "听取和审议" in text or "听取并审议" in text:
+            return "其他"
+        for cue, kind in _KIND_CUES:
+            if cue in text:
+                return kind
+    return "其他"
+
+
+def _looks_like_title(lines: list[str]) -> bool:
+    first = lines[0]
+    if len(first) > 50 or heading_level(first) or first[-1] in "。：:；;，,":
+        return False
+    if _SALUTATION.match(first):
+        return False
+    return bool(_TITLE_CUE.search(first)) or (len(lines) > 1 and len(first) <= 30 and len(lines[1]) > len(first))
+
+
+def parse(text: str, filename: str = "") -> ParsedReport:
+    """Split clean text (one paragraph per line) into a report."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        return ParsedReport("（无标题）", None, "其他", (), (), text, title_derived=True)
+    title = ""
+    if _looks_like_title(lines):
+        title, lines = lines[0], lines[1:]
+    opening = "\n".join(lines[:3])[:600]
+    year = find_year(title, filename, opening)
+    kind = find_kind(title, opening + "\n" + "\n".join(lines[-2:]))
+    title_derived = not title
+    if not title:
+        title = _derive_title(lines, year, kind)
+
+    levels = [heading_level(ln) for ln in lines]
+    for i in range(1, len(lines)):
+        if levels[i] is None and _is_unnumbered_heading(lines, i) and any(levels):
+            levels[i] = 1
+    sections, owner = _sections(lines, levels, kind, year)
+    passages = _passages(lines, levels, sections, owner)
+    return ParsedReport(title, year, kind, tuple(sections), tuple(passages), "\n".join(lines), title_derived)
+
+
+def _derive_title(lines: list[str], year: int | None, kind: str) -> str:
+    body = next((ln for ln in lines if not _SALUTATION.match(ln)), lines[0])
+    lead = body[:24] + ("…" if len(body) > 24 else "")
+    name = (f"{year}年" if year else "") + (kind if kind != "其他" else "报告")
+    return f"{name}（{lead}）"
+
+
+def _sections(lines: list[str], levels: list[int | None], kind: str, year: int | None):
+    """Sections with types; owner[i] is the section_no innermost over line i."""
+    heads = [i for i, lv in enumerate(levels) if lv]
+    sections: list[Section] = []
+    owner: list[int | None] = [None] * len(lines)
+    stack: list[tuple[int, int, str]] = []  # (level, section_no, type)
+    for n, i in enumerate(heads, start=1):
+        level = levels[i]
+        assert level is not None
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        end = next((j for j in heads[n:] if (levels[j] or 9) <= level), len(lines))
+        body = "\n".join(lines[i + 1 : end])
+        htext = heading_text(lines[i])
+        own = classify(htext, "" if level == 1 and len(lines[i]) <= 60 else lines[i][len(htext):] + body,
+                       kind=kind, year=year)
+        if own is None and level == 1:
+            own = classify_body(body)
+        stype = own or (stack[-1][2] if stack else "other")
+        sections.append(Section(n, htext, level, stype, i + 1))
+        stack.append((level, n, stype))
+        nxt = heads[n] if n < len(heads) else len(lines)
+        for j in range(i, nxt):
+            owner[j] = n
+    return sections, owner
+
+
+def _passages(lines, levels, sections, owner) -> list[Passage]:
+    by_no = {s.section_no: s for s in sections}
+    passages: list[Passage] = []
+    first_head = next((i for i, lv in enumerate(levels) if lv), len(lines))
+    for i, line in enumerate(lines):
+        sec = by_no.get(owner[i]) if owner[i] else None
+        if sec is None:
+            stype = "preamble" if (i < first_head and sections) or (i == 0 and _SALUTATION.match(line)) else "other"
+            if not sections and i > 0:
+                stype = classify_body(line) or "other"
+        else:
+            stype = sec.section_type
+        passages.append(Passage(i + 1, line, stype, sec.section_no if sec else None,
+                                sec.heading if sec else "", bool(levels[i])))
+    # Closing: the formulas at the very end (以上报告，请予审议 / 让我们… / a date line).
+    for k in range(len(passages) - 1, max(-1, len(passages) - 5), -1):
+        p = passages[k]
+        last = k == len(passages) - 1
+        if p.is_heading or not (_CLOSING.search(p.text) or (last and _LAST_WORDS.match(p.text))
+                                or (last and len(p.text) <= 30 and not re.search(r"[。；，]", p.text))):
+            break
+        passages[k] = Passage(p.passage_no, p.text, "closing", p.section_no, p.heading, False)
+    return passages

@@ -1,0 +1,253 @@
+"""Bytes to clean text, and the folding used for hashing and search.
+
+Everything here is a pure function. ``clean`` produces the text users read
+(one paragraph per line, scrape junk removed, Chinese punctuation as
+written); ``fold`` maps it, character for character, to the form that is
+hashed and indexed, so offsets in folded text are offsets in the clean text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .errors import InputError
+from .model import Decoded
+
+# --- decoding -------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "utf-32"),
+    (b"\xff\xfe", "utf-16", "utf-16"),
+    (b"\xfe\xff", "utf-16", "utf-16"),
+)
+
+# Characters frequent in Chinese prose, in simplified and traditional forms.
+# Text decoded with the wrong double-byte codec is full of rare characters.
+_COMMON = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+    "产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点"
+    "从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原"
+    "又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革"
+    "位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别手角期根论运农指几九区强放"
+    "决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶思术极交受联"
+    "认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名"
+    "确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律且究观越织装影算低持音众书布复容须际"
+    "商非验连断深难近千周委素技备半办青省列习响约支般史感劳便团往历市克何除消构府称太准精值号率族维划选"
+    "标写存候亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该价严"
+    "這個們來時為國說會對發動過產種麼經進還與關當從實際義現開學機體點長問題黨員統織資區議導領"
+    "書將軍戰爭農業濟設計劃務報總結廉廉潔責職監督紀權條應幹將議決屬據術費歷層縣鄉鎮級組隊"
+)
+
+
+def _cjk_score(text: str) -> float:
+    """Share of CJK characters that are common ones: high for a right guess."""
+    cjk = [c for c in text[:20000] if "\u4e00" <= c <= "\u9fff"]
+    if not cjk:
+        return 0.0
+    return sum(c in _COMMON for c in cjk) / len(cjk)
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f\v") or c == "\ufffd")
+    return bad / len(sample)
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode(data: bytes) -> Decoded:
+    """Read bytes in any common Chinese encoding; raise InputError when they are not text."""
+    if not data.strip(b" \t\r\n\x00\x0b\x0c") or not data.strip():
+        raise InputError("empty file" if not data.strip(b"\x00") else "file holds only NUL bytes")
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            text = _strict(data, codec)
+            if text is None:
+                text = data.decode(codec, errors="replace")
+                return _checked(Decoded(text, name, text.count("\ufffd")))
+            return _checked(Decoded(text, name))
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return _checked(Decoded(text, "utf-8"))
+    if _looks_utf16(data):
+        for codec in ("utf-16-le", "utf-16-be"):
+            text = _strict(data, codec)
+            if text is not None and _control_share(text) < 0.01 and _cjk_score(text) > 0.3:
+                return _checked(Decoded(text, codec))
+    candidates = []
+    for codec in ("gb18030", "big5"):
+        text = _strict(data, codec)
+        if text is not None:
+            candidates.append((_cjk_score(text), codec, text))
+    if candidates:
+        score, codec, text = max(candidates)
+        if score > 0.2:
+            return _checked(Decoded(text, codec))
+    # An otherwise good file with a few bad bytes: keep it, say how many were replaced.
+    best = None
+    for codec in ("utf-8", "gb18030", "big5"):
+        text = data.decode(codec, errors="replace")
+        bad = text.count("\ufffd")
+        if bad <= max(2, len(text) // 200) and _cjk_score(text) > 0.2:
+            if best is None or bad < best.replaced:
+                best = Decoded(text, codec, bad)
+    if best is not None:
+        return _checked(best)
+    raise InputError("cannot read the text: not UTF-8, UTF-16, GB18030/GBK or Big5 (binary file?)")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: many NUL bytes, all on one parity of offsets."""
+    sample = data[:4000]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return False
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    return (even == 0) != (odd == 0) or max(even, odd) > 10 * (min(even, odd) + 1)
+
+
+def _checked(decoded: Decoded) -> Decoded:
+    if _control_share(decoded.text) > 0.05:
+        raise InputError(f"binary file: decoded as {decoded.encoding}, but full of control characters")
+    return decoded
+
+
+# --- cleaning -------------------------------------------------------------
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_ODD_SPACE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]+")
+_JUNK_MARKER = re.compile(r"#{2}\s*[A-Za-z_]{2,24}\s*#{2}")
+_CLOSERS = "，。、；：？！）」』”’》〉】〕…—,.;:?!)%％"
+_OPENERS = "（「『“‘《〈【〔("
+_SENTENCE_END = "。！？；：…”」』）)》!?;:."
+_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十百]+[、．.]|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[)）])"
+)
+
+#: Web chrome: whole lines a scraper keeps from the page around the report.
+_CHROME_LINE = re.compile(
+    r"^(?:下载|打印|全屏|收藏|分享|关闭|加大|还原|减小|默认|大|中|小|】|【|字号|"
+    r"【?字号[：:]?.{0,12}】?|打印本页|关闭窗口|分享到[：:]?.*|扫一扫.{0,20}|"
+    r"当前位置[：:].*|首页\s*[>＞»].*|[>＞»]|来源[：:].{0,40}|时间[：:][\d\-/ :年月日]{4,30}|"
+    r"发布时间[：:].{0,40}|浏览次数[：:].{0,20}|阅读[：:]?\s*\d+|(?:责任)?编辑[：:].{0,20}|"
+    r"【\s*(?:打印|关闭|收藏)\s*】.*|.{0,30}记者.{0,20}摄|信息来源[：:].{0,40}|作者[：:].{0,20})$"
+)
+_TAIL_BLOCK = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读)[：:]?\s*$")
+_FOOTER_START = re.compile(r"^(?:本作品是中华人民共和国的|本作品在全世界都属于公有领域|Public domain$)")
+_URL = re.compile(r"https?://[^\s<>\"'（）]+")
+
+
+def _is_heading(line: str) -> bool:
+    return bool(_HEADING.match(line))
+
+
+def _join_broken(lines: list[str]) -> list[str]:
+    """Rejoin paragraphs a scrape broke apart at links and sub/superscripts."""
+    out: list[str] = []
+    for line in lines:
+        if out and line:
+            prev = out[-1]
+            if prev and (
+                line[0] in _CLOSERS
+                or prev[-1] in _OPENERS
+                or prev.count("《") > prev.count("》")
+                or (len(prev) > 30 and len(line) <= 20 and prev[-1] not in _SENTENCE_END
+                    and line[-1] not in _SENTENCE_END and not _is_heading(prev) and not _is_heading(line)
+                    and not _CHROME_LINE.match(line))
+            ):
+                out[-1] = prev + line
+                continue
+        out.append(line)
+    return out
+
+
+def find_source_url(text: str) -> str | None:
+    """The first URL in the page chrome (head or tail), if the scrape kept one."""
+    lines = text.splitlines()
+    for line in lines[:15] + lines[-15:]:
+        m = _URL.search(line)
+        if m and len(line) < 300:
+            return m.group(0).rstrip("。，,.")
+    return None
+
+
+def clean(text: str) -> str:
+    """Readable text: one paragraph per line, no chrome, junk markers or odd spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.translate(_ZERO_WIDTH)
+    text = _JUNK_MARKER.sub("", text)
+    blocks: list[list[str]] = [[]]  # runs of lines without blank lines between them
+    for raw in text.split("\n"):
+        line = _ODD_SPACE.sub(" ", raw).strip()
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    lines: list[str] = []
+    for block in blocks:
+        lines.extend(_join_broken(block))
+    return "\n".join(_strip_chrome(lines))
+
+
+def _strip_chrome(lines: list[str]) -> list[str]:
+    # Head: drop chrome until the first line that is not chrome.
+    start = 0
+    while start < len(lines) and start < 40 and (_CHROME_LINE.match(lines[start]) or _URL.fullmatch(lines[start])):
+        start += 1
+    lines = lines[start:]
+    # Footer and "related reports" blocks: cut from their start to the end.
+    cut = len(lines)
+    for i in range(len(lines) - 1, max(-1, len(lines) - 80), -1):
+        if _FOOTER_START.match(lines[i]) or (_TAIL_BLOCK.match(lines[i]) and i > len(lines) // 2):
+            cut = i
+    lines = lines[:cut]
+    while lines and (_CHROME_LINE.match(lines[-1]) or _URL.fullmatch(lines[-1]) or lines[-1] in ("false", "true")):
+        lines.pop()
+    # Single-word chrome can also sit inside the page head (after a title line).
+    return [ln for i, ln in enumerate(lines) if not (i < 15 and len(ln) <= 60 and _CHROME_LINE.match(ln))]
+
+
+# --- folding --------------------------------------------------------------
+
+_WIDTH = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+_CASE = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, int]:
+    """Width, case and traditional→simplified, one character to one character."""
+    import opencc  # loaded on first use: no work at import time
+
+    table = dict(_WIDTH)
+    for k, v in list(table.items()):
+        table[k] = _CASE.get(v, v)
+    table.update(_CASE)
+    chars = [chr(c) for r in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for c in range(r[0], r[1] + 1)]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) == len(chars):
+        for src, dst in zip(chars, converted):
+            if len(dst) == 1 and dst != src:
+                table[ord(src)] = ord(dst)
+    return table
+
+
+def fold(text: str) -> str:
+    """The search/hash form: same length as ``text``, so offsets carry over."""
+    return text.translate(_fold_table())
+
+
+def hash_form(text: str) -> str:
+    """What the exact-duplicate hash is taken over: folded, without any whitespace."""
+    return re.sub(r"\s+", "", fold(text))

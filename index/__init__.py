@@ -1,0 +1,1 @@
+"""Search over the archive: derived, rebuildable, behind a narrow interface."""
