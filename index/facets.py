@@ -1,0 +1,79 @@
+"""Facet data held warm in memory: section type, year and kind by passage id.
+
+Loaded once from SQLite and extended as the archive grows (passages are
+append-only), so filtering and counting a result set of any size is a few
+numpy operations instead of a query per request.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from archive.model import KINDS, SECTION_TYPES
+
+SECTION_KEYS = tuple(SECTION_TYPES)
+UNKNOWN_YEAR = "unknown"
+
+
+@dataclass
+class FacetTable:
+    top: int = 0  # largest passage id loaded
+    section: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
+    year: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int16))
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
+    kinds: list[str] = field(default_factory=lambda: list(KINDS))
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        """Load the passages added since the last refresh."""
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
+        if top <= self.top:
+            return
+        rows = conn.execute(
+            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind FROM passages p "
+            "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (self.top, top)).fetchall()
+        size = top + 1
+        for name in ("section", "year", "kind"):
+            old = getattr(self, name)
+            grown = np.zeros(size, old.dtype)
+            grown[: len(old)] = old
+            setattr(self, name, grown)
+        sec_code = {k: i + 1 for i, k in enumerate(SECTION_KEYS)}
+        for pid, stype, year, kind in rows:
+            if kind not in self.kinds:
+                self.kinds.append(kind)
+            self.section[pid] = sec_code.get(stype, sec_code["other"])
+            self.year[pid] = year
+            self.kind[pid] = self.kinds.index(kind) + 1
+        self.top = top
+
+    def filter(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
+        """Keep the ids whose facets are among the wanted values (OR within a facet, AND across)."""
+        ids = ids[ids <= self.top]
+        if sections:
+            codes = [SECTION_KEYS.index(s) + 1 for s in sections]
+            ids = ids[np.isin(self.section[ids], codes)]
+        if years:
+            wanted = [0 if y == UNKNOWN_YEAR else int(y) for y in years]
+            ids = ids[np.isin(self.year[ids], wanted)]
+        if kinds:
+            codes = [self.kinds.index(k) + 1 for k in kinds if k in self.kinds]
+            ids = ids[np.isin(self.kind[ids], codes)]
+        return ids
+
+    def counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
+        """Counts over the whole result set, in display order."""
+        sec = np.bincount(self.section[ids], minlength=len(SECTION_KEYS) + 1)
+        kinds = np.bincount(self.kind[ids], minlength=len(self.kinds) + 1)
+        years, ycounts = np.unique(self.year[ids], return_counts=True)
+        year_items = sorted(zip(years.tolist(), ycounts.tolist()), key=lambda kv: (kv[0] == 0, -kv[0]))
+        return {
+            "section_type": {k: int(sec[i + 1]) for i, k in enumerate(SECTION_KEYS) if sec[i + 1]},
+            "year": {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in year_items},
+            "kind": {k: int(kinds[i + 1]) for i, k in enumerate(self.kinds) if kinds[i + 1]},
+        }
+
+    def year_of(self, pid: int) -> int:
+        return int(self.year[pid]) if pid <= self.top else 0

@@ -1,0 +1,62 @@
+"""Keyword-in-context snippets: escaped text, hits in <mark>.
+
+Matching runs on folded text, which has the length of the original, so a
+span found in the fold marks the same characters in what the user reads.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from archive.text import fold
+
+MAX_SPANS = 200
+
+
+def spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) of every occurrence of any folded needle."""
+    folded = fold(text)
+    found: list[tuple[int, int]] = []
+    for needle in {fold(n) for n in needles if n}:
+        start = folded.find(needle)
+        while start != -1 and len(found) < MAX_SPANS:
+            found.append((start, start + len(needle)))
+            start = folded.find(needle, start + 1)
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in found:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """HTML of text[start:end] with the spans wrapped in <mark>; everything escaped."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    pos = start
+    for s, e in found:
+        s, e = max(s, start), min(e, end)
+        if e <= s:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    return "".join(out)
+
+
+def snippet(text: str, needles: list[str], width: int = 160) -> str:
+    """A window of about ``width`` characters around the densest run of hits."""
+    found = spans(text, needles)
+    if len(text) <= width:
+        return mark(text, found)
+    if not found:
+        return escape(text[:width]) + "…"
+    best = max(range(len(found)), key=lambda i: sum(1 for s, _ in found[i:] if s < found[i][0] + width * 2 // 3))
+    start = max(0, found[best][0] - width // 4)
+    end = min(len(text), start + width)
+    start = max(0, end - width)
+    return ("…" if start else "") + mark(text, found, start, end) + ("…" if end < len(text) else "")

@@ -1,0 +1,94 @@
+"""Exact phrases from SQLite FTS5, inside the archive's own file.
+
+Two derived tables over the *folded* passage text (the archive's ``fold``):
+
+* ``phrase_trigram`` — FTS5 ``trigram`` tokenizer: exact for phrases of 3 or
+  more characters (measured: 0 false hits, 0 misses against a full scan).
+* ``phrase_grams`` — every distinct character and character pair of a
+  passage as one token (hex code points, so punctuation and digits are
+  tokens too), ``detail=none``: a phrase of 1–2 characters is one term lookup.
+
+Both are contentless (the archive holds the text) and append-only, like
+the passages they mirror: the high-water mark is ``max(rowid)``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Iterable
+
+from archive.text import fold
+
+TABLES = ("phrase_trigram", "phrase_grams")
+
+_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS phrase_trigram USING fts5("
+    "body, tokenize='trigram case_sensitive 1', content='', detail='full')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS phrase_grams USING fts5("
+    "grams, tokenize='ascii', content='', detail='none')",
+)
+
+
+def create(conn: sqlite3.Connection) -> None:
+    for ddl in _DDL:
+        conn.execute(ddl)
+
+
+def drop(conn: sqlite3.Connection) -> None:
+    for table in TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def exists(conn: sqlite3.Connection) -> bool:
+    rows = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name IN ('phrase_trigram', 'phrase_grams')").fetchone()
+    return rows[0] == 2
+
+
+def _code(c: str) -> str:
+    return format(ord(c), "06x")
+
+
+def gram_tokens(folded: str) -> str:
+    """'u' + one code point, 'b' + two: each distinct 1- and 2-character substring once."""
+    codes = [_code(c) for c in folded]
+    grams = {"u" + c for c in codes}
+    grams.update("b" + a + b for a, b in zip(codes, codes[1:]))
+    return " ".join(grams)
+
+
+def add(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> int:
+    """rows: (passage id, passage text). The caller owns the transaction."""
+    batch = [(pid, fold(text)) for pid, text in rows]
+    conn.executemany("INSERT INTO phrase_trigram(rowid, body) VALUES (?, ?)", batch)
+    conn.executemany("INSERT INTO phrase_grams(rowid, grams) VALUES (?, ?)",
+                     [(pid, gram_tokens(f)) for pid, f in batch])
+    return len(batch)
+
+
+def high_water(conn: sqlite3.Connection) -> int:
+    """The largest passage id both tables hold (they are written in one transaction)."""
+    marks = [conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {t}").fetchone()[0] for t in TABLES]
+    return min(marks)
+
+
+def match_expression(phrase: str) -> tuple[str, str]:
+    """(table, MATCH expression) for a folded phrase."""
+    if len(phrase) >= 3:
+        return "phrase_trigram", '"' + phrase.replace('"', '""') + '"'
+    if len(phrase) == 2:
+        return "phrase_grams", '"b' + _code(phrase[0]) + _code(phrase[1]) + '"'
+    return "phrase_grams", '"u' + _code(phrase) + '"'
+
+
+def find(conn: sqlite3.Connection, phrase: str) -> list[int]:
+    """Ids of every passage whose folded text contains the folded phrase, ascending."""
+    phrase = fold(phrase)
+    if not phrase:
+        return []
+    table, expr = match_expression(phrase)
+    return [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid", (expr,))]
+
+
+def indexed_ids(conn: sqlite3.Connection, table: str) -> set[int]:
+    return {r[0] for r in conn.execute(f"SELECT rowid FROM {table}")}

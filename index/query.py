@@ -1,0 +1,179 @@
+"""The query language: words, "exact phrases", OR, NOT/-, parentheses.
+
+    两个维护            words (jieba-segmented, all required, ranked)
+    "两个维护"          exact phrase (also “…” and ＂…＂)
+    A OR B   A -B   A NOT B   (A OR B) C
+
+Parsing is pure and bounded: a query longer than ``MAX_CHARS``, with more
+than ``MAX_TERMS`` terms or nested deeper than ``MAX_DEPTH`` is refused with
+a message that says so, before any index is touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archive.errors import ArchiveError
+
+MAX_CHARS = 500
+MAX_TERMS = 32
+MAX_DEPTH = 8
+
+_QUOTES = {'"': '"', "“": "”", "＂": "＂", "”": "”"}
+
+
+class QueryError(ArchiveError):
+    """A query that cannot be run; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Words:
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+
+
+@dataclass(frozen=True)
+class Not:
+    child: "Node"
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple["Node", ...]
+
+
+Node = Words | Phrase | Not | And | Or
+
+_TOKEN = re.compile(r'\s+|[()（）]|["“”＂][^"“”＂]*["“”＂]?|[^\s()（）"“”＂]+')
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok.isspace():
+            continue
+        if tok in "(（":
+            out.append(("(", tok))
+        elif tok in ")）":
+            out.append((")", tok))
+        elif tok[0] in _QUOTES:
+            if len(tok) < 2 or tok[-1] not in "\"“”＂":
+                raise QueryError(f"a quotation mark is not closed: {tok[:20]}")
+            inner = tok[1:-1].strip()
+            if inner:
+                out.append(("phrase", inner))
+        elif tok in ("OR", "|", "或"):
+            out.append(("or", tok))
+        elif tok in ("AND", "&"):
+            continue
+        elif tok in ("NOT", "-"):
+            out.append(("not", tok))
+        elif tok.startswith("-") and len(tok) > 1:
+            out.append(("not", "-"))
+            out.append(("word", tok[1:]))
+        else:
+            out.append(("word", tok))
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens = tokens
+        self.i = 0
+        self.terms = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][0] if self.i < len(self.tokens) else None
+
+    def parse(self) -> Node:
+        node = self.or_expr(0)
+        if self.i < len(self.tokens):
+            raise QueryError("a closing parenthesis has no opening one")
+        return node
+
+    def or_expr(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise QueryError(f"the query is nested too deeply (at most {MAX_DEPTH} levels of parentheses)")
+        parts = [self.and_expr(depth)]
+        while self.peek() == "or":
+            self.i += 1
+            parts.append(self.and_expr(depth))
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def and_expr(self, depth: int) -> Node:
+        parts: list[Node] = []
+        while self.peek() not in (None, "or", ")"):
+            parts.append(self.unary(depth))
+        if not parts:
+            raise QueryError("OR needs a term on both sides" if self.peek() == "or" or self.i else
+                             'enter a word or a "quoted phrase"')
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary(self, depth: int) -> Node:
+        kind, value = self.tokens[self.i]
+        if kind == "not":
+            self.i += 1
+            if self.peek() in (None, "or", ")"):
+                raise QueryError("NOT (or -) needs a term after it")
+            return Not(self.unary(depth))
+        if kind == "(":
+            self.i += 1
+            node = self.or_expr(depth + 1)
+            if self.peek() != ")":
+                raise QueryError("a parenthesis is not closed")
+            self.i += 1
+            return node
+        self.i += 1
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise QueryError(f"too many terms: at most {MAX_TERMS} words or phrases in one query")
+        return Phrase(value) if kind == "phrase" else Words(value)
+
+
+def parse(text: str) -> Node:
+    """Query text → tree; QueryError for anything that cannot be run."""
+    if text is None or not text.strip():
+        raise QueryError('enter a word or a "quoted phrase"')
+    if "\x00" in text:
+        raise QueryError("the query contains a NUL character")
+    if len(text) > MAX_CHARS:
+        raise QueryError(f"the query is too long: {len(text):,} characters (at most {MAX_CHARS})")
+    node = _Parser(_tokens(text)).parse()
+    _check_negation(node)
+    return node
+
+
+def _check_negation(node: Node) -> None:
+    """Exclusion narrows something: a query (or an OR branch) of exclusions alone cannot run."""
+    if isinstance(node, Not):
+        raise QueryError("a query cannot only exclude: add a word or phrase to search for")
+    if isinstance(node, And):
+        if all(isinstance(c, Not) for c in node.children):
+            raise QueryError("a query cannot only exclude: add a word or phrase to search for")
+        for c in node.children:
+            _check_negation(c.child if isinstance(c, Not) else c)
+    if isinstance(node, Or):
+        for c in node.children:
+            _check_negation(c)
+
+
+def leaves(node: Node, negated: bool = False):
+    """(leaf, negated) pairs: what to highlight is every leaf not under a NOT."""
+    if isinstance(node, (Words, Phrase)):
+        yield node, negated
+    elif isinstance(node, Not):
+        yield from leaves(node.child, not negated)
+    else:
+        for c in node.children:
+            yield from leaves(c, negated)

@@ -1,0 +1,41 @@
+"""The Whoosh schema: one document per passage, words only.
+
+No passage text is stored (SQLite has it) and there is no character field
+(exact phrases come from FTS5, see ``phrase``). ``pid`` is the archive's
+passage id, kept as a column so a hit maps to its passage without reading
+stored fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+
+from .analysis import ChineseAnalyzer
+
+INDEX_NAME = "passages"
+
+
+def make_schema() -> Schema:
+    return Schema(
+        pid=NUMERIC(int, bits=64, signed=False, stored=False, unique=True, sortable=True),
+        report_id=ID(),
+        section_type=ID(),
+        year=ID(),
+        kind=ID(),
+        body=TEXT(analyzer=ChineseAnalyzer(), phrase=True, stored=False),
+    )
+
+
+def open_or_create(path: Path):
+    """The Whoosh index under the data directory, created empty when absent."""
+    path.mkdir(parents=True, exist_ok=True)
+    if whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+        return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    return whoosh_index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
+
+
+def exists(path: Path) -> bool:
+    return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
