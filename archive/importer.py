@@ -32,6 +32,7 @@ SUFFIXES = (".txt", ".md")
 MAX_BYTES = 64 * 1024 * 1024
 MIN_CJK = 10
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ESCAPED_TAG = re.compile(r"&lt;.*?&gt;", re.S)  # a wiki tag saved instead of the page (&lt;pages …/&gt;)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def prepare(path: str, data: bytes, sha256: str) -> Prepared:
     decoded = decode(data)
     raw = html_to_text(decoded.text) if looks_like_html(decoded.text) else decoded.text
     text = clean(raw)
-    cjk = len(_CJK.findall(text, 0, 200000))
+    cjk = len(_CJK.findall(_ESCAPED_TAG.sub("", text[:200000])))
     if cjk < MIN_CJK:
         raise InputError(f"no report text: {cjk} Chinese characters after cleaning (decoded as {decoded.encoding})")
     report = parse(text, os.path.basename(path))

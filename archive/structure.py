@@ -15,7 +15,8 @@ _LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _SENTENCE_STOP = re.compile(r"[。！？!?：:]")
 _YEAR = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)(?![\d.])")
-_YEAR_IN_TEXT = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)\s*年")
+_OPENING_YEAR = re.compile(r"(?m)^(19[4-9]\d|20[0-4]\d)年[，,是以]|(?<![\d.至到])(19[4-9]\d|20[0-4]\d)年度?(?:工作|述职|以来)")
+_REVIEW_HEADING = re.compile(r"^[一二三四五六七八九十]+[、．.]\s*(19[4-9]\d|20[0-4]\d)年(?:工作)?回顾")
 _MASKED_YEAR = re.compile(r"(?:[*＊xX某Ｘ×]{1,4}|[Xx]{2,4})\s*年")
 _SALUTATION = re.compile(r"^(?:尊敬的)?[^。，]{0,30}(?:主任|委员|领导|同志们|代表|各位)[^。]{0,20}[：:！!]$")
 _CLOSING = re.compile(
@@ -71,8 +72,13 @@ def _is_unnumbered_heading(lines: list[str], i: int) -> bool:
     )
 
 
-def find_year(title: str, filename: str, opening: str) -> int | None:
-    """Title first; a masked title year (**年) means unknown; then file name, then opening."""
+def find_year(title: str, filename: str, opening: str, headings: list[str] = ()) -> int | None:
+    """Title first; a masked title year (**年) means unknown; then file name, then the text.
+
+    In the text only strong cues count: a paragraph that opens with the year
+    (2023年，在市委…), "2023年度"/"2023年工作", or a government report's
+    "2025年工作回顾" heading, which dates the report to the year after.
+    """
     if title:
         m = _YEAR.search(title)
         if m:
@@ -82,8 +88,14 @@ def find_year(title: str, filename: str, opening: str) -> int | None:
     m = re.search(r"(?<!\d)(19[4-9]\d|20[0-4]\d)(?!\d)", filename)
     if m:
         return int(m.group(1))
-    m = _YEAR_IN_TEXT.search(opening)
-    return int(m.group(1)) if m else None
+    for h in headings:
+        m = _REVIEW_HEADING.search(h)
+        if m:
+            return int(m.group(1)) + 1
+    m = _OPENING_YEAR.search(opening)
+    if m:
+        return int(m.group(1) or m.group(2))
+    return None
 
 
 def find_kind(title: str, opening: str) -> str:
@@ -116,8 +128,9 @@ def parse(text: str, filename: str = "") -> ParsedReport:
     if _looks_like_title(lines):
         title, lines = lines[0], lines[1:]
     opening = "\n".join(lines[:3])[:600]
-    year = find_year(title, filename, opening)
     kind = find_kind(title, opening + "\n" + "\n".join(lines[-2:]))
+    reviews = [ln for ln in lines if kind == "政府工作报告" and heading_level(ln) == 1]
+    year = find_year(title, filename, opening, reviews)
     title_derived = not title
     if not title:
         title = _derive_title(lines, year, kind)

@@ -128,9 +128,10 @@ def _checked(decoded: Decoded) -> Decoded:
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _ODD_SPACE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]+")
 _JUNK_MARKER = re.compile(r"#{2}\s*[A-Za-z_]{2,24}\s*#{2}")
-_CLOSERS = "，。、；：？！）」』”’》〉】〕…—,.;:?!)%％"
+_CLOSERS = "，。、；：？！）」』”’》〉】〕,.;:?!)%％"
 _OPENERS = "（「『“‘《〈【〔("
 _SENTENCE_END = "。！？；：…”」』）)》!?;:."
+_MARKER_ONLY = re.compile(r"^(?:[一二三四五六七八九十百]+[、．.]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．])$")
 _HEADING = re.compile(
     r"^(?:[一二三四五六七八九十百]+[、．.]|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[)）])"
 )
@@ -144,7 +145,8 @@ _CHROME_LINE = re.compile(
     r"【\s*(?:打印|关闭|收藏)\s*】.*|.{0,30}记者.{0,20}摄|信息来源[：:].{0,40}|作者[：:].{0,20})$"
 )
 _TAIL_BLOCK = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读)[：:]?\s*$")
-_FOOTER_START = re.compile(r"^(?:本作品是中华人民共和国的|本作品在全世界都属于公有领域|Public domain$)")
+_FOOTER_BLOCK = re.compile(r"本模板|本作品|著作权法|著作權法|公有领域|公有領域|维基文库|維基文庫|版权失效|版權失效|社群共识|Public domain")
+_FOOTER_START = re.compile(r"^(?:本作品是中华人民共和国的|本作品来自|本作品在全世界都属于公有领域|Public domain$)")
 _URL = re.compile(r"https?://[^\s<>\"'（）]+")
 
 
@@ -160,6 +162,7 @@ def _join_broken(lines: list[str]) -> list[str]:
             prev = out[-1]
             if prev and (
                 line[0] in _CLOSERS
+                or _MARKER_ONLY.match(prev)
                 or prev[-1] in _OPENERS
                 or prev.count("《") > prev.count("》")
                 or (len(prev) > 30 and len(line) <= 20 and prev[-1] not in _SENTENCE_END
@@ -189,33 +192,47 @@ def clean(text: str) -> str:
     text = text.translate(_ZERO_WIDTH)
     text = _JUNK_MARKER.sub("", text)
     blocks: list[list[str]] = [[]]  # runs of lines without blank lines between them
+    head = True  # page chrome before the report: dropped line by line, before any joining
     for raw in text.split("\n"):
         line = _ODD_SPACE.sub(" ", raw).strip()
+        if head and line and (_CHROME_LINE.match(line) or _URL.fullmatch(line)):
+            continue
         if line:
+            head = False
             blocks[-1].append(line)
         elif blocks[-1]:
             blocks.append([])
+    blocks = _drop_footer_blocks([b for b in blocks if b])
     lines: list[str] = []
     for block in blocks:
         lines.extend(_join_broken(block))
     return "\n".join(_strip_chrome(lines))
 
 
+def _drop_footer_blocks(blocks: list[list[str]]) -> list[list[str]]:
+    """Licence notices and footnotes a wiki appends after the report."""
+    while blocks:
+        last = "".join(blocks[-1])
+        after_arrow = len(blocks) > 1 and blocks[-2] == ["↑"]
+        if (_FOOTER_BLOCK.search(last) and len(last) < 400) or last == "↑" or after_arrow or last in ("false", "true"):
+            blocks.pop()
+            if after_arrow:
+                blocks.pop()
+        else:
+            return blocks
+    return blocks
+
+
 def _strip_chrome(lines: list[str]) -> list[str]:
-    # Head: drop chrome until the first line that is not chrome.
-    start = 0
-    while start < len(lines) and start < 40 and (_CHROME_LINE.match(lines[start]) or _URL.fullmatch(lines[start])):
-        start += 1
-    lines = lines[start:]
     # Footer and "related reports" blocks: cut from their start to the end.
     cut = len(lines)
     for i in range(len(lines) - 1, max(-1, len(lines) - 80), -1):
         if _FOOTER_START.match(lines[i]) or (_TAIL_BLOCK.match(lines[i]) and i > len(lines) // 2):
             cut = i
     lines = lines[:cut]
-    while lines and (_CHROME_LINE.match(lines[-1]) or _URL.fullmatch(lines[-1]) or lines[-1] in ("false", "true")):
+    while lines and (_CHROME_LINE.match(lines[-1]) or _URL.fullmatch(lines[-1])):
         lines.pop()
-    # Single-word chrome can also sit inside the page head (after a title line).
+    # Chrome can also sit inside the page head, after a title line (来源：… 时间：… captions).
     return [ln for i, ln in enumerate(lines) if not (i < 15 and len(ln) <= 60 and _CHROME_LINE.match(ln))]
 
 
