@@ -68,8 +68,12 @@ def _strict(data: bytes, codec: str) -> str | None:
 
 def decode(data: bytes) -> Decoded:
     """Read bytes in any common Chinese encoding; raise InputError when they are not text."""
-    if not data.strip(b" \t\r\n\x00\x0b\x0c") or not data.strip():
-        raise InputError("empty file" if not data.strip(b"\x00") else "file holds only NUL bytes")
+    if not data.strip():
+        raise InputError("empty file")
+    if not data.strip(b"\x00"):
+        raise InputError("the file holds only NUL bytes")
+    if not data.strip(b" \t\r\n\x00\x0b\x0c"):
+        raise InputError("empty file: only whitespace")
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             text = _strict(data, codec)
@@ -114,7 +118,7 @@ def _looks_utf16(data: bytes) -> bool:
         return False
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)
-    return (even == 0) != (odd == 0) or max(even, odd) > 10 * (min(even, odd) + 1)
+    return max(even, odd) >= 4 and max(even, odd) >= 3 * min(even, odd)
 
 
 def _checked(decoded: Decoded) -> Decoded:
@@ -165,6 +169,7 @@ def _join_broken(lines: list[str]) -> list[str]:
                 or _MARKER_ONLY.match(prev)
                 or prev[-1] in _OPENERS
                 or prev.count("《") > prev.count("》")
+                or prev.count("（") > prev.count("）")
                 or (len(prev) > 30 and len(line) <= 20 and prev[-1] not in _SENTENCE_END
                     and line[-1] not in _SENTENCE_END and not _is_heading(prev) and not _is_heading(line)
                     and not _CHROME_LINE.match(line))
@@ -211,7 +216,7 @@ def clean(text: str) -> str:
 
 def _drop_footer_blocks(blocks: list[list[str]]) -> list[list[str]]:
     """Licence notices and footnotes a wiki appends after the report."""
-    while blocks:
+    while len(blocks) > 1:
         last = "".join(blocks[-1])
         after_arrow = len(blocks) > 1 and blocks[-2] == ["↑"]
         if (_FOOTER_BLOCK.search(last) and len(last) < 400) or last == "↑" or after_arrow or last in ("false", "true"):

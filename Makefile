@@ -1,0 +1,49 @@
+# 述职报告档案 — the two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= data
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install demo serve test browser bench soak clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Set up, import the bundled samples in import/, serve them on http://$(HOST):$(PORT)
+demo: install
+	$(BIN)/archive --data $(DATA) import import/ || [ $$? -eq 1 ]
+	@echo
+	@echo "述职报告档案 is serving $(DATA)/ on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/archive --data $(DATA) serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/archive --data $(DATA) serve --host $(HOST) --port $(PORT)
+
+## Debian's chromium for the browser tests (installed when we are root; skipped tests otherwise)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+## Set up and run the test suite
+test: install browser
+	$(BIN)/pytest -q
+
+## Benchmarks (not part of the test suite): BENCH_SIZES="1000 10000" make bench
+bench: install
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+## Long reliability runs: hostile corpus, kill -9 trials, soak under import
+soak: install
+	$(BIN)/python -m tests.soak $(SOAK_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache test-artifacts

@@ -1,0 +1,76 @@
+"""Real parts only: a SQLite file and Whoosh index in tmp_path, the real Flask app, the real CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import index.cli  # noqa: F401  (the full command set, as installed)
+from archive.cli import cli
+from archive.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "import"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not (SHARED / "seeds").is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run(*args: str, data: Path | str | None = None):
+    """Invoke the CLI in-process; returns click's Result (exit_code, output)."""
+    argv = (["--data", str(data)] if data else []) + list(args)
+    return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(tmp_path / "data")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_archive(tmp_path_factory) -> Path:
+    """The bundled samples imported and indexed once; tests must only read it."""
+    data = tmp_path_factory.mktemp("sample-archive") / "data"
+    result = run("import", str(SAMPLES), data=data)
+    assert result.exit_code == 0, result.output
+    return data
+
+
+@pytest.fixture
+def sample_copy(sample_archive, tmp_path) -> Path:
+    """A private copy of the sample archive, for tests that write."""
+    target = tmp_path / "data"
+    shutil.copytree(sample_archive, target)
+    return target
+
+
+@pytest.fixture
+def app(sample_archive):
+    from webui import create_app
+
+    return create_app({"TESTING": True, "DATA_DIR": str(sample_archive)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
