@@ -6,6 +6,7 @@ import re
 
 from .classify import classify, classify_body
 from .model import ParsedReport, Passage, Section
+from .text import fold
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 _LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -116,7 +117,7 @@ def _looks_like_title(lines: list[str]) -> bool:
         return False
     if _SALUTATION.match(first):
         return False
-    return bool(_TITLE_CUE.search(first)) or (len(lines) > 1 and len(first) <= 30 and len(lines[1]) > len(first))
+    return bool(_TITLE_CUE.search(fold(first))) or (len(lines) > 1 and len(first) <= 30 and len(lines[1]) > len(first))
 
 
 def parse(text: str, filename: str = "") -> ParsedReport:
@@ -128,7 +129,7 @@ def parse(text: str, filename: str = "") -> ParsedReport:
     if _looks_like_title(lines):
         title, lines = lines[0], lines[1:]
     opening = "\n".join(lines[:3])[:600]
-    kind = find_kind(title, opening + "\n" + "\n".join(lines[-2:]))
+    kind = find_kind(fold(title), fold(opening + "\n" + "\n".join(lines[-2:])))
     reviews = [ln for ln in lines if kind == "政府工作报告" and heading_level(ln) == 1]
     year = find_year(title, filename, opening, reviews)
     title_derived = not title
@@ -165,10 +166,10 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         end = next((j for j in heads[n:] if (levels[j] or 9) <= level), len(lines))
         body = "\n".join(lines[i + 1 : end])
         htext = heading_text(lines[i])
-        own = classify(htext, "" if level == 1 and len(lines[i]) <= 60 else lines[i][len(htext):] + body,
+        own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
                        kind=kind, year=year)
         if own is None and level == 1:
-            own = classify_body(body)
+            own = classify_body(fold(body))
         stype = own or (stack[-1][2] if stack else "other")
         sections.append(Section(n, htext, level, stype, i + 1))
         stack.append((level, n, stype))
@@ -185,9 +186,9 @@ def _passages(lines, levels, sections, owner) -> list[Passage]:
     for i, line in enumerate(lines):
         sec = by_no.get(owner[i]) if owner[i] else None
         if sec is None:
-            stype = "preamble" if (i < first_head and sections) or (i == 0 and _SALUTATION.match(line)) else "other"
+            stype = "preamble" if (i < first_head and sections) or (i == 0 and _SALUTATION.match(fold(line))) else "other"
             if not sections and i > 0:
-                stype = classify_body(line) or "other"
+                stype = classify_body(fold(line)) or "other"
         else:
             stype = sec.section_type
         passages.append(Passage(i + 1, line, stype, sec.section_no if sec else None,
@@ -196,7 +197,8 @@ def _passages(lines, levels, sections, owner) -> list[Passage]:
     for k in range(len(passages) - 1, max(-1, len(passages) - 5), -1):
         p = passages[k]
         last = k == len(passages) - 1
-        if p.is_heading or not (_CLOSING.search(p.text) or (last and _LAST_WORDS.match(p.text))
+        folded = fold(p.text)
+        if p.is_heading or not (_CLOSING.search(folded) or (last and _LAST_WORDS.match(folded))
                                 or (last and len(p.text) <= 30 and not re.search(r"[。；，]", p.text))):
             break
         passages[k] = Passage(p.passage_no, p.text, "closing", p.section_no, p.heading, False)

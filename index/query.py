@@ -20,7 +20,6 @@ MAX_CHARS = 500
 MAX_TERMS = 32
 MAX_DEPTH = 8
 
-_QUOTES = {'"': '"', "“": "”", "＂": "＂", "”": "”"}
 
 
 class QueryError(ArchiveError):
@@ -54,7 +53,8 @@ class Or:
 
 Node = Words | Phrase | Not | And | Or
 
-_TOKEN = re.compile(r'\s+|[()（）]|["“”＂][^"“”＂]*["“”＂]?|[^\s()（）"“”＂]+')
+_TOKEN = re.compile(r'\s+|[()（）]|"[^"]*"?|“[^”]*”?|＂[^＂]*＂?|[^\s()（）"“＂]+')
+_CLOSE = {'"': '"', "“": "”", "＂": "＂"}
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -67,8 +67,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             out.append(("(", tok))
         elif tok in ")）":
             out.append((")", tok))
-        elif tok[0] in _QUOTES:
-            if len(tok) < 2 or tok[-1] not in "\"“”＂":
+        elif tok[0] in _CLOSE:
+            if len(tok) < 2 or tok[-1] != _CLOSE[tok[0]]:
                 raise QueryError(f"a quotation mark is not closed: {tok[:20]}")
             inner = tok[1:-1].strip()
             if inner:

@@ -74,3 +74,21 @@ def app(sample_archive):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def corpus_archive(tmp_path_factory, shared):
+    """../shared/seeds and every ../shared/corpus/*/txt imported once: (data dir, import JSON)."""
+    import json
+
+    folders = [str(shared / "seeds")] + sorted(str(p) for p in (shared / "corpus").glob("*/txt"))
+    data = tmp_path_factory.mktemp("corpus-archive") / "data"
+    result = run("import", "--json", *folders, data=data)
+    return data, json.loads(result.output), result.exit_code
+
+
+def write_reports(folder: Path, reports: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in reports.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

@@ -58,16 +58,12 @@ def test_seeds_with_altered_copies_make_exactly_five_reports(shared, tmp_path):
     assert db.execute("SELECT count(*) FROM copies").fetchone()[0] == 20
 
 
-def test_corpus_imports_end_to_end(shared, tmp_path):
-    folders = sorted(str(p) for p in (shared / "corpus").glob("*/txt"))
-    if not folders:
-        pytest.skip("../shared/corpus is not present")
-    data = tmp_path / "data"
-    result = run("import", "--json", *folders, data=data)
-    out = json.loads(result.output)
+def test_corpus_imports_end_to_end(shared, corpus_archive):
+    data, out, exit_code = corpus_archive
+    folders = [shared / "seeds", *sorted((shared / "corpus").glob("*/txt"))]
     files = sum(len(list(Path(f).glob("*.txt"))) for f in folders)
     assert len(out["added"]) + len(out["duplicates"]) + len(out["failed"]) + len(out["skipped"]) == files
-    assert result.exit_code == (1 if out["failed"] else 0)
+    assert exit_code == (1 if out["failed"] else 0)
     # The three Wikisource stubs of yunyishen-gwr hold no report text; nothing else may fail.
     assert sorted(os.path.basename(f["path"]) for f in out["failed"]) == ["line_12.txt", "line_15.txt", "line_24.txt"]
     # 44 reposts of wikisource-gwr reports are linked to them, not added again.
@@ -77,6 +73,7 @@ def test_corpus_imports_end_to_end(shared, tmp_path):
         (original,) = db.execute("SELECT path FROM copies WHERE report_id = ? AND relation = 'original'",
                                  (dup["of"],)).fetchone()
         assert "wikisource-gwr" in original and "yunyishen-gwr" in dup["path"]
+    assert len(out["added"]) == 5 + 122
     leftovers = "text LIKE '%Public domain%' OR text LIKE '%维基文库%' OR text LIKE '%【字号%' OR text = '下载'"
     assert db.execute(f"SELECT count(*) FROM passages WHERE {leftovers}").fetchone()[0] == 0
     check = run("check", data=data)

@@ -1,0 +1,275 @@
+"""Search: exact phrases, words, boolean queries, facets, snippets, index upkeep."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archive.store import Store
+from archive.text import fold
+from index.query import QueryError, parse
+from index.search import Searcher
+from tests.conftest import run, write_reports
+
+MINI = {
+    "a.txt": "2021年度县科技局局长述职报告\n各位领导、同志们：\n一、加强理论学习\n坚决做到“两个维护”，深入开展主题教育。\n"
+             "二、履职尽责\n全县ＧＤＰ增长６.５％，招商引资到位资金十亿元。\n三、廉洁自律\n严格落实中央八项规定精神，不收受礼品礼金。",
+    "b.txt": "2022年度鄉鎮黨委書記述職報告\n一、堅持政治引領\n堅決做到兩個維護，把黨的政治建設擺在首位。\n二、存在問題\n"
+             "招商引資工作力度不夠，GDP總量偏小。\n三、下一步打算\n明年將重點抓好鄉村振興和營商環境。",
+    "c.txt": "2023年县商务局工作总结\n一、主要工作\n招商工作成效明显，引进项目十二个；资金到位情况良好。\n"
+             "二、不足\n招商队伍建设有待加强，专业人才仍然缺乏，招商引资的资金保障还需要进一步强化。\n"
+             "三、明年工作打算\n持续优化营商环境，做好招商引资。",
+}
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("mini")
+    data = root / "data"
+    assert run("import", str(write_reports(root / "inbox", MINI)), data=data).exit_code == 0
+    return data
+
+
+def search_json(data, *args) -> dict:
+    result = run("search", "--json", "--limit", "100", *args, data=data)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def texts(out) -> list[str]:
+    return [h["text"] for h in out["hits"]]
+
+
+def folded_passages(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    return [(pid, fold(text)) for pid, text in conn.execute("SELECT id, text FROM passages")]
+
+
+def truth_ids(conn: sqlite3.Connection, phrase: str, folded=None) -> set[int]:
+    """The substring truth: a full scan of every passage."""
+    needle = fold(phrase)
+    return {pid for pid, text in (folded or folded_passages(conn)) if needle in text}
+
+
+def random_cjk_substrings(conn, n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    passages = [t for (t,) in conn.execute("SELECT text FROM passages ORDER BY id")]
+    out: list[str] = []
+    while len(out) < n:
+        text = rng.choice(passages)
+        runs = re.findall(r"[\u4e00-\u9fff]{2,}", text)
+        if not runs:
+            continue
+        run_ = rng.choice(runs)
+        size = rng.randint(2, min(10, len(run_)))
+        start = rng.randint(0, len(run_) - size)
+        out.append(run_[start:start + size])
+    return out
+
+
+def assert_phrases_exact(data: Path, n: int) -> None:
+    store = Store(data, readonly=True)
+    searcher = Searcher(store)
+    try:
+        phrases = random_cjk_substrings(store.conn, n)
+        lengths = {len(p) for p in phrases}
+        assert {2, 3, 4} <= lengths
+        folded = folded_passages(store.conn)
+        wrong = [p for p in phrases if set(searcher.all_ids(f'"{p}"')) != truth_ids(store.conn, p, folded)]
+        assert wrong == [], f"{len(wrong)} of {n} phrases differ from a full scan, e.g. {wrong[:5]}"
+    finally:
+        store.close()
+
+
+def test_phrase_exactness_on_samples(sample_archive):
+    assert_phrases_exact(sample_archive, 500)
+
+
+def test_phrase_exactness_on_shared_seeds_and_corpus(corpus_archive):
+    assert_phrases_exact(corpus_archive[0], 600)
+
+
+@pytest.mark.parametrize("phrase", ["，", "”，", "6.5", "％", "GDP", "“两个维护”", "，不收受"])
+def test_phrase_with_punctuation_digits_and_latin_is_exact(mini, phrase):
+    store = Store(mini, readonly=True)
+    got = set(Searcher(store).all_ids(f'"{phrase}"'))
+    assert got == truth_ids(store.conn, phrase) and got
+
+
+def test_traditional_query_finds_the_same_as_simplified(mini):
+    assert search_json(mini, "兩個維護")["hits"] == search_json(mini, "两个维护")["hits"]
+    assert search_json(mini, '"兩個維護"')["total"] == 2
+
+
+def test_full_width_latin_matches_half_width(mini):
+    assert search_json(mini, "ＧＤＰ")["total"] == search_json(mini, "GDP")["total"] == 2
+    assert search_json(mini, '"ｇｄｐ"')["total"] == 2
+
+
+def test_words_are_all_required(mini):
+    out = search_json(mini, "招商 资金")
+    assert out["total"] >= 2
+    for text in texts(out):
+        assert "招商" in fold(text) and "资金" in fold(text)
+
+
+def test_search_mode_finds_the_parts_of_a_compound(mini):
+    assert any("招商引资" in t for t in texts(search_json(mini, "招商")))
+
+
+def test_nearer_words_rank_higher(mini):
+    hits = texts(search_json(mini, "招商 资金"))
+    assert hits[0].startswith("全县ＧＤＰ") or hits[0].startswith("招商工作成效")
+    assert hits[-1].startswith("招商队伍建设")  # the words stand furthest apart there
+
+
+def test_or_not_and_parentheses(mini):
+    both = search_json(mini, '"八项规定" OR "乡村振兴"')
+    assert both["total"] == 2
+    assert search_json(mini, '招商 -"营商环境"')["total"] == search_json(mini, "招商")["total"] - 1
+    assert search_json(mini, '招商 NOT 资金')["total"] == search_json(mini, "招商")["total"] - 3
+    grouped = search_json(mini, '("八项规定" OR "乡村振兴") 精神')
+    assert texts(grouped) == [t for t in texts(both) if "精神" in t]
+
+
+def test_filters_narrow_by_section_year_and_kind(mini):
+    assert {h["section_type"] for h in search_json(mini, "招商", "--section", "problems")["hits"]} == {"problems"}
+    assert {h["year"] for h in search_json(mini, "招商", "--year", "2023")["hits"]} == {2023}
+    assert {h["kind"] for h in search_json(mini, "招商", "--kind", "工作总结")["hits"]} == {"工作总结"}
+    assert search_json(mini, "招商", "--section", "problems", "--section", "plans")["total"] == 3
+
+
+def test_facet_counts_equal_sqlite_counts(sample_archive):
+    db = sqlite3.connect(sample_archive / "archive.db")
+    db.create_function("fold", 1, fold)
+    for phrase, filters, where in [
+        ("工作", [], ""),
+        ("廉洁", ["--kind", "述职报告"], "AND r.kind = '述职报告'"),
+        ("发展", ["--year", "2023", "--year", "2021"], "AND r.year IN (2021, 2023)"),
+    ]:
+        out = search_json(sample_archive, f'"{phrase}"', *filters)
+        base = (f"FROM passages p JOIN reports r ON r.report_id = p.report_id "
+                f"WHERE instr(fold(p.text), '{phrase}') {where}")
+        assert out["total"] == db.execute(f"SELECT count(*) {base}").fetchone()[0] > 0
+        assert out["facets"]["section_type"] == dict(db.execute(f"SELECT p.section_type, count(*) {base} GROUP BY 1"))
+        assert out["facets"]["kind"] == dict(db.execute(f"SELECT r.kind, count(*) {base} GROUP BY 1"))
+        years = dict(db.execute(f"SELECT coalesce(r.year, 'unknown'), count(*) {base} GROUP BY 1"))
+        assert out["facets"]["year"] == {str(k): v for k, v in years.items()}
+
+
+def test_snippets_escape_text_and_mark_hits(mini):
+    hit = search_json(mini, '"八项规定"')["hits"][0]
+    assert "<mark>八项规定</mark>" in hit["snippet_html"]
+    assert re.sub(r"</?mark>", "", hit["snippet_html"]) in hit["text"] or "…" in hit["snippet_html"]
+
+
+def test_snippet_html_is_escaped(tmp_path):
+    data = tmp_path / "data"
+    inbox = write_reports(tmp_path / "in", {"x.txt": "2020年信息中心工作总结\n一、安全防护\n拦截攻击串<script>alert(1)</script>"
+                                                       "和\"><img src=x onerror=alert(1)>等恶意请求三千余次。"})
+    run("import", str(inbox), data=data)
+    hit = search_json(data, '"攻击串"')["hits"][0]
+    assert "<script>" not in hit["snippet_html"] and "&lt;script&gt;" in hit["snippet_html"]
+    assert "<img" not in hit["snippet_html"]
+
+
+def test_json_object_has_the_design_shape(mini):
+    out = search_json(mini, "招商")
+    assert {"query", "total", "offset", "hits", "facets"} <= set(out)
+    assert set(out["facets"]) == {"section_type", "year", "kind"}
+    assert {"report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text",
+            "snippet_html", "url"} <= set(out["hits"][0])
+    assert re.fullmatch(r"http://127\.0\.0\.1:5000/r/[0-9a-f]{16}#p\d+", out["hits"][0]["url"])
+
+
+def test_pagination_offsets_through_all_hits(mini):
+    full = texts(search_json(mini, "招商"))
+    pages = [texts(json.loads(run("search", "--json", "--limit", "2", "--offset", str(o), "招商",
+                                  data=mini).output)) for o in range(0, len(full), 2)]
+    assert sum(pages, []) == full
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("两" * 10_000, "too long"),
+        (" OR ".join(f"词{i}" for i in range(1000)), "too long"),
+        (" OR ".join(f"词{i}" for i in range(40)), "too many terms"),
+        ('"两个维护', "not closed"),
+        ("(招商", "parenthesis"),
+        ("招商)", "parenthesis"),
+        ("-招商", "only exclude"),
+        ("招商 OR", "both sides"),
+        ("   ", "enter a word"),
+    ],
+)
+def test_bad_queries_get_a_clear_message_and_exit_2(mini, query, message):
+    with pytest.raises(QueryError, match=message):
+        parse(query)
+    result = run("search", "--", query, data=mini)
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_unknown_filter_value_is_a_usage_error(mini):
+    assert run("search", "招商", "--section", "nonsense", data=mini).exit_code == 2
+    assert run("search", "招商", "--year", "20x3", data=mini).exit_code == 2
+
+
+def test_cli_prints_a_readable_list(mini):
+    result = run("search", "八项规定", data=mini)
+    assert result.exit_code == 0
+    assert "1 passages" in result.output and "廉洁自律与作风建设" in result.output and "/r/" in result.output
+
+
+def test_check_finds_passages_missing_from_the_index_and_search_repairs(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(write_reports(tmp_path / "in", {"a.txt": MINI["a.txt"]})), data=data)
+    assert run("check", data=data).exit_code == 0
+    # An import killed after its SQLite commit and before indexing leaves exactly this state.
+    from archive.importer import Importer
+    from archive.model import ImportSummary
+
+    store = Store(data)
+    importer = Importer(store)
+    importer.run([str(write_reports(tmp_path / "in2", {"c.txt": MINI["c.txt"]}))])
+    store.close()
+    check = run("check", data=data)
+    assert check.exit_code == 1 and "missing from" in check.output
+    repaired = run("search", "招商", data=data)
+    assert repaired.exit_code == 0 and "behind the archive" in repaired.output
+    assert run("check", data=data).exit_code == 0
+    assert ImportSummary  # the same objects the CLI uses
+
+
+def test_check_reports_stale_entries(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(write_reports(tmp_path / "in", MINI)), data=data)
+    db = sqlite3.connect(data / "archive.db")
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("DELETE FROM passages WHERE report_id = (SELECT report_id FROM reports ORDER BY id DESC LIMIT 1)")
+    db.commit()
+    check = run("check", data=data)
+    assert check.exit_code == 1 and "stale" in check.output
+
+
+def test_reindex_rebuilds_the_same_results(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(write_reports(tmp_path / "in", MINI)), data=data)
+    before = search_json(data, "招商 OR 廉洁")
+    result = run("reindex", data=data)
+    assert result.exit_code == 0 and "indexed" in result.output
+    after = search_json(data, "招商 OR 廉洁")
+    assert [h["text"] for h in after["hits"]] == [h["text"] for h in before["hits"]]
+    assert run("check", data=data).exit_code == 0
+
+
+def test_export_jsonl_and_csv(mini):
+    lines = run("export", '"招商"', data=mini).output.strip().split("\n")
+    assert len(lines) == search_json(mini, '"招商"')["total"]
+    assert all("招商" in json.loads(line)["text"] for line in lines)
+    csv_out = run("export", '"招商"', "--format", "csv", data=mini).output
+    assert csv_out.startswith("report_id,title,year,kind,section_type")
