@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator
 from . import dedupe
 from .errors import InputError
 from .model import ImportSummary, ParsedReport
+from .proc import die_with_parent
 from .store import Store, now
 from .structure import parse
 from .text import clean, decode, find_source_url, hash_form
@@ -252,7 +253,7 @@ class Importer:
         if not jobs:
             return
         if workers > 1 and len(jobs) > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
                 results = list(pool.map(_prepare_job, jobs, chunksize=4))
         else:
             results = [_prepare_job(job) for job in jobs]

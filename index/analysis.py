@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
+from archive.proc import die_with_parent
 from archive.text import fold
 
 _WORDLIKE = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]")
@@ -26,6 +27,7 @@ def _jieba():
 
     import jieba
 
+    die_with_parent()  # we may be one of Whoosh's indexing subprocesses
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba

@@ -10,6 +10,7 @@ atomic. ``rebuild`` starts from nothing; ``check`` compares id sets.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from .schema import exists as whoosh_exists
 from .schema import open_or_create
 
 CHUNK = 5000
+#: Above this many passages, Whoosh indexes in two processes (jieba and postings in parallel).
+PARALLEL_FROM = 3000
 
 
 def index_dir(store: Store) -> Path:
@@ -88,6 +91,8 @@ def sync(store: Store) -> SyncReport:
     fts_mark = phrase.high_water(conn)
     ix = open_or_create(index_dir(store))
     w_mark = whoosh_mark(ix)
+    todo = conn.execute("SELECT count(*) FROM passages WHERE id > ?", (w_mark,)).fetchone()[0]
+    procs = 2 if todo >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
     writer = None
     try:
         for rows in _rows(store, min(fts_mark, w_mark)):
@@ -99,7 +104,8 @@ def sync(store: Store) -> SyncReport:
                 if pid <= w_mark:
                     continue
                 if writer is None:
-                    writer = ix.writer(limitmb=256)
+                    writer = ix.writer(limitmb=128, procs=procs, multisegment=True) if procs > 1 \
+                        else ix.writer(limitmb=256)
                 writer.add_document(pid=pid, body=text, report_id=report_id, section_type=section_type,
                                     year=str(year) if year else None, kind=kind)
                 report.added_words += 1

@@ -19,6 +19,7 @@ from whoosh import query as wq
 from archive.errors import ArchiveError
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
+from archive.text import fold
 
 from . import phrase
 from .analysis import query_words
@@ -32,7 +33,33 @@ from .schema import open_or_create
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 PHRASE_SCORE = 1.0
-PROXIMITY_SLOP = 6
+PROXIMITY_TOP = 200
+
+
+def proximity(text: str, words: list[str]) -> float:
+    """1.0 when the words stand side by side, falling towards 0 as the shortest window holding all grows."""
+    positions = []
+    for i, w in enumerate(words):
+        start = text.find(w)
+        while start != -1 and len(positions) < 2000:
+            positions.append((start, i, len(w)))
+            start = text.find(w, start + 1)
+    positions.sort()
+    need, have, left, best = len(words), {}, 0, None
+    for right, (pos, i, _) in enumerate(positions):
+        have[i] = have.get(i, 0) + 1
+        while len(have) == need:
+            lpos, li, _ = positions[left]
+            span = pos + len(words[i]) - lpos
+            best = span if best is None else min(best, span)
+            have[li] -= 1
+            if not have[li]:
+                del have[li]
+            left += 1
+    if best is None:
+        return 0.0
+    tight = sum(len(w) for w in words)
+    return min(1.0, tight / best)
 
 
 @dataclass
@@ -121,13 +148,22 @@ class Searcher:
         words = query_words(text)
         if not words:  # only punctuation or symbols: look for them literally
             return dict.fromkeys(phrase.find(self.store.conn, text), PHRASE_SCORE)
-        terms = [wq.Term("body", w) for w in dict.fromkeys(words)]
+        unique = list(dict.fromkeys(words))
+        terms = [wq.Term("body", w) for w in unique]
         q = terms[0] if len(terms) == 1 else wq.And(terms)
-        if len(words) > 1:
-            q = wq.AndMaybe(q, wq.Phrase("body", words, slop=PROXIMITY_SLOP, boost=2.0))
         results = self._searcher.search(q, limit=None)
         col = self._searcher.reader().column_reader("pid")
-        return {col[docnum]: score for score, docnum in results.top_n}
+        scores = {col[docnum]: score for score, docnum in results.top_n}
+        if len(unique) > 1 and scores:
+            self._reward_proximity(scores, unique)
+        return scores
+
+    def _reward_proximity(self, scores: dict[int, float], words: list[str]) -> None:
+        """Nearer words rank higher: among the best BM25 hits, scale by how tightly the words cluster."""
+        top = sorted(scores, key=scores.__getitem__, reverse=True)[:PROXIMITY_TOP]
+        marks = ",".join("?" * len(top))
+        for pid, text in self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})", top):
+            scores[pid] *= 1.0 + proximity(fold(text), words)
 
     def _eval(self, node: Node) -> dict[int, float]:
         if isinstance(node, Words):

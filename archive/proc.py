@@ -1,0 +1,23 @@
+"""Worker processes that never outlive the command that started them."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child process, ask Linux to kill us when our parent dies (even by ``kill -9``).
+
+    Without this a worker blocked on its job queue waits forever after its
+    parent is killed mid-import.
+    """
+    if multiprocessing.parent_process() is None:
+        return
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux/glibc: nothing to do
+        pass
