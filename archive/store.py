@@ -286,6 +286,30 @@ class Store:
             "db_bytes": self.db_path.stat().st_size if self.db_path.exists() else 0,
         }
 
+    def backup_to(self, dest: str | os.PathLike) -> Path:
+        """A consistent copy: SQLite's online backup API, then the (immutable) source files."""
+        dest = Path(dest)
+        if (dest / "archive.db").exists():
+            raise ArchiveError(f"{dest} already holds an archive; choose an empty folder")
+        dest.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(dest / "archive.db")
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+        copy = sqlite3.connect(dest / "archive.db")
+        try:
+            shas = [r[0] for r in copy.execute("SELECT DISTINCT sha256 FROM copies")]
+        finally:
+            copy.close()
+        for sha in shas:
+            src = self.source_path(sha)
+            out = dest / "sources" / sha[:2] / sha
+            if not out.exists():
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(src.read_bytes())
+        return dest
+
     def integrity(self) -> list[str]:
         """Problems SQLite itself and our foreign keys report; empty when sound."""
         problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]

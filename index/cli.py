@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
+from pathlib import Path
 
 import click
 
@@ -134,6 +136,33 @@ def reindex(ctx):
     finally:
         store.close()
     click.echo(f"indexed {report.added} passages in {report.seconds:.1f} s")
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.pass_context
+def backup(ctx, dest):
+    """Copy the archive (database, sources, index) to DEST consistently, even while it is served."""
+    store = store_for(ctx)
+    try:
+        with store.writer_lock(wait=3600, on_wait=lambda: click.echo("waiting for an import to finish…", err=True)):
+            indexer.sync(store)
+            store.backup_to(dest)
+            src = indexer.index_dir(store)
+            if src.exists():
+                shutil.copytree(src, Path(dest) / "index", dirs_exist_ok=True)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    copy = Store(dest)
+    try:
+        problems = copy.integrity() + indexer.check(copy)
+    finally:
+        copy.close()
+    if problems:
+        raise click.ClickException("the copy failed its check: " + "; ".join(problems[:5]))
+    click.echo(f"backed up to {dest} (checked: consistent)")
 
 
 @cli.command()
