@@ -52,6 +52,8 @@ class FacetTable:
     def filter(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
         """Keep the ids whose facets are among the wanted values (OR within a facet, AND across)."""
         ids = ids[ids <= self.top]
+        if not (sections or years or kinds):
+            return ids
         if sections:
             codes = [SECTION_KEYS.index(s) + 1 for s in sections]
             ids = ids[np.isin(self.section[ids], codes)]

@@ -1,9 +1,10 @@
 """Search: the narrow interface the CLI, the JSON API and the web UI share.
 
-A query tree is evaluated leaf by leaf into sets of passage ids: words
-through Whoosh (BM25F, with a bonus when the words stand close together),
-exact phrases through the FTS5 tables. Sets combine by AND/OR/NOT, facets
-filter and count the whole set, and only the page of hits is read back from
+A query tree is evaluated leaf by leaf into arrays of passage ids and
+scores: words through the Whoosh index (BM25F over its postings, see
+``scoring``, with a bonus when the words stand close together), exact
+phrases through the FTS5 tables. Arrays combine by AND/OR/NOT, facets filter
+and count the whole result set, and only the page of hits is read back from
 SQLite for snippets.
 """
 
@@ -14,8 +15,6 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from whoosh import query as wq
-
 from archive.errors import ArchiveError
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
@@ -27,6 +26,7 @@ from .facets import UNKNOWN_YEAR, FacetTable
 from .highlight import snippet
 from .indexer import index_dir
 from .query import And, Node, Not, Or, Phrase, QueryError, Words, leaves, parse
+from .scoring import Scorer
 from .schema import exists as whoosh_exists
 from .schema import open_or_create
 
@@ -116,8 +116,29 @@ def validate_filters(sections=(), years=(), kinds=()) -> None:
             raise QueryError(f"unknown kind {k[:20]!r}; choose from {', '.join(KINDS)}")
 
 
+Scored = tuple[np.ndarray, np.ndarray]  # (passage ids ascending, scores)
+_EMPTY: Scored = (np.empty(0, np.int64), np.empty(0, np.float64))
+
+
+def _union(parts: list[Scored]) -> Scored:
+    pids = np.concatenate([p for p, _ in parts])
+    scores = np.concatenate([s for _, s in parts])
+    unique, inverse = np.unique(pids, return_inverse=True)
+    return unique, np.bincount(inverse, weights=scores, minlength=len(unique))
+
+
+def _intersect(a: Scored, b: Scored) -> Scored:
+    pids, left, right = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return pids, a[1][left] + b[1][right]
+
+
+def _without(a: Scored, b: Scored) -> Scored:
+    keep = ~np.isin(a[0], b[0], assume_unique=True)
+    return a[0][keep], a[1][keep]
+
+
 class Searcher:
-    """Long-lived (one per process): Whoosh searcher and facet data stay warm between queries."""
+    """Long-lived (one per process): Whoosh searcher, postings and facet data stay warm between queries."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -125,6 +146,7 @@ class Searcher:
         self._ix = None
         self._searcher = None
         self.facets = FacetTable()
+        self.scorer = Scorer()
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -140,56 +162,74 @@ class Searcher:
             self._searcher = self._ix.searcher()
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
+        self.scorer.bind(self._searcher)
         self.facets.refresh(self.store.conn)
 
     # -- evaluation ----------------------------------------------------------
 
-    def _words(self, text: str) -> dict[int, float]:
-        words = query_words(text)
+    def _phrase(self, text: str) -> Scored:
+        pids = np.asarray(phrase.find(self.store.conn, text), dtype=np.int64)
+        return pids, np.full(len(pids), PHRASE_SCORE)
+
+    def _words(self, text: str) -> Scored:
+        words = list(dict.fromkeys(query_words(text)))
         if not words:  # only punctuation or symbols: look for them literally
-            return dict.fromkeys(phrase.find(self.store.conn, text), PHRASE_SCORE)
-        unique = list(dict.fromkeys(words))
-        terms = [wq.Term("body", w) for w in unique]
-        q = terms[0] if len(terms) == 1 else wq.And(terms)
-        results = self._searcher.search(q, limit=None)
-        col = self._searcher.reader().column_reader("pid")
-        scores = {col[docnum]: score for score, docnum in results.top_n}
-        if len(unique) > 1 and scores:
-            self._reward_proximity(scores, unique)
-        return scores
+            return self._phrase(text)
+        pids, scores = self.scorer.all_words(words)
+        if len(words) > 1 and len(pids):
+            self._reward_proximity(pids, scores, words)
+        return pids, scores
 
-    def _reward_proximity(self, scores: dict[int, float], words: list[str]) -> None:
+    def _reward_proximity(self, pids: np.ndarray, scores: np.ndarray, words: list[str]) -> None:
         """Nearer words rank higher: among the best BM25 hits, scale by how tightly the words cluster."""
-        top = sorted(scores, key=scores.__getitem__, reverse=True)[:PROXIMITY_TOP]
-        marks = ",".join("?" * len(top))
-        for pid, text in self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})", top):
-            scores[pid] *= 1.0 + proximity(fold(text), words)
+        k = min(PROXIMITY_TOP, len(pids))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(pids) else np.arange(len(pids))
+        where = {int(pids[i]): i for i in top}
+        marks = ",".join("?" * len(where))
+        for pid, text in self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})",
+                                                 list(where)):
+            scores[where[pid]] *= 1.0 + proximity(fold(text), words)
 
-    def _eval(self, node: Node) -> dict[int, float]:
+    def _eval(self, node: Node) -> Scored:
         if isinstance(node, Words):
             return self._words(node.text)
         if isinstance(node, Phrase):
-            return dict.fromkeys(phrase.find(self.store.conn, node.text), PHRASE_SCORE)
+            return self._phrase(node.text)
         if isinstance(node, Or):
-            out: dict[int, float] = {}
-            for child in node.children:
-                for pid, score in self._eval(child).items():
-                    out[pid] = out.get(pid, 0.0) + score
-            return out
+            return _union([self._eval(child) for child in node.children])
         if isinstance(node, And):
             positive = [c for c in node.children if not isinstance(c, Not)]
             negative = [c.child for c in node.children if isinstance(c, Not)]
-            sets = sorted((self._eval(c) for c in positive), key=len)
-            out = dict(sets[0])
-            for other in sets[1:]:
-                out = {pid: s + other[pid] for pid, s in out.items() if pid in other}
-                if not out:
-                    return out
+            result = None
+            for child in positive:
+                scored = self._eval(child)
+                result = scored if result is None else _intersect(result, scored)
+                if not len(result[0]):
+                    return _EMPTY
             for child in negative:
-                excluded = self._eval(child)
-                out = {pid: s for pid, s in out.items() if pid not in excluded}
-            return out
+                result = _without(result, self._eval(child))
+            return result
         raise QueryError("a query cannot only exclude: add a word or phrase to search for")
+
+    def _matches(self, tree: Node, sections, years, kinds) -> tuple[np.ndarray, np.ndarray]:
+        """Every matching passage id, filtered, and its score."""
+        pids, scores = self._eval(tree)
+        keep = self.facets.filter(pids, sections, years, kinds)
+        if len(keep) != len(pids):
+            mask = np.isin(pids, keep, assume_unique=True)
+            pids, scores = pids[mask], scores[mask]
+        return pids, scores
+
+    def _ranked(self, pids: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+        """The best k: score, then newer year, then archive order."""
+        if k < len(pids):
+            cut = np.argpartition(-scores, k - 1)[:k]
+            threshold = scores[cut].min()
+            chosen = np.flatnonzero(scores >= threshold)  # keep every tie at the edge
+            pids, scores = pids[chosen], scores[chosen]
+        years = self.facets.year[pids]
+        order = np.lexsort((pids, -years, -scores))
+        return pids[order][:k].tolist()
 
     # -- the interface -------------------------------------------------------
 
@@ -204,16 +244,14 @@ class Searcher:
         tree = parse(text)
         with self._lock:
             self._refresh()
-            scores = self._eval(tree)
-            ids = self.facets.filter(np.fromiter(scores.keys(), dtype=np.int64, count=len(scores)),
-                                     sections, years, kinds)
-            facets = self.facets.counts(ids)
-            year = self.facets.year
-            order = sorted(ids.tolist(), key=lambda pid: (-scores[pid], -int(year[pid]), pid))
+            pids, scores = self._matches(tree, sections, years, kinds)
+            facets = self.facets.counts(pids)
+            page = self._ranked(pids, scores, offset + limit)[offset:]
+            by_pid = dict(zip(page, scores[np.searchsorted(pids, page)].tolist())) if page else {}
             needles = highlight_terms(tree)
-            hits = self._hits(order[offset : offset + limit], scores, needles, snippet_width)
-        return SearchResult(text, len(order), offset, hits, facets,
-                            (time.perf_counter() - started) * 1000, list(dict.fromkeys(needles)))
+            hits = self._hits(page, by_pid, needles, snippet_width)
+        return SearchResult(text, len(pids), offset, hits, facets,
+                            (time.perf_counter() - started) * 1000, needles)
 
     def all_ids(self, text: str, *, sections=(), years=(), kinds=()) -> list[int]:
         """Every matching passage id, best first (for export)."""
@@ -221,11 +259,8 @@ class Searcher:
         tree = parse(text)
         with self._lock:
             self._refresh()
-            scores = self._eval(tree)
-            ids = self.facets.filter(np.fromiter(scores.keys(), dtype=np.int64, count=len(scores)),
-                                     sections, years, kinds)
-            year = self.facets.year
-            return sorted(ids.tolist(), key=lambda pid: (-scores[pid], -int(year[pid]), pid))
+            pids, scores = self._matches(tree, sections, years, kinds)
+            return self._ranked(pids, scores, len(pids))
 
     def _hits(self, page: list[int], scores: dict[int, float], needles: list[str], width: int) -> list[Hit]:
         if not page:
