@@ -273,3 +273,19 @@ def test_export_jsonl_and_csv(mini):
     assert all("招商" in json.loads(line)["text"] for line in lines)
     csv_out = run("export", '"招商"', "--format", "csv", data=mini).output
     assert csv_out.startswith("report_id,title,year,kind,section_type")
+
+
+@pytest.mark.parametrize("words", [["招商"], ["招商", "资金"], ["两个", "维护"], ["乡村", "振兴"]])
+def test_vectorised_bm25_equals_whooshs_own_scores(mini, words):
+    from whoosh import query as wq
+
+    store = Store(mini, readonly=True)
+    searcher = Searcher(store)
+    searcher._refresh()
+    pids, scores = searcher.scorer.all_words(words)
+    terms = [wq.Term("body", w) for w in words]
+    results = searcher._searcher.search(wq.And(terms) if len(terms) > 1 else terms[0], limit=None)
+    col = searcher._searcher.reader().column_reader("pid")
+    expected = {col[d]: s for s, d in results.top_n}
+    assert dict(zip(pids.tolist(), scores.tolist())) == pytest.approx(expected)
+    assert expected
