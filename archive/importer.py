@@ -160,7 +160,7 @@ def prepare(path: str, data: bytes, sha256: str) -> Prepared:
     return Prepared(
         path=path, sha256=sha256, size=len(data), encoding=decoded.encoding, replaced=decoded.replaced,
         report=report, content_hash=dedupe.content_hash(hash_form(text)), body=body,
-        minhash=dedupe.minhash(dedupe.shingles(body_form)), source_url=find_source_url(decoded.text),
+        minhash=dedupe.minhash(body_form), source_url=find_source_url(decoded.text),
     )
 
 
