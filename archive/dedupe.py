@@ -21,6 +21,7 @@ NUM_PERM = 128
 NEAR_THRESHOLD = 0.7
 LSH_THRESHOLD = 0.5
 SCHEME = "affine32"  # 32-bit values: 512 bytes a report
+HASH_BLOCK = 1 << 18
 
 
 def content_hash(hash_form: str) -> str:
@@ -69,11 +70,16 @@ def shingle_hashes(hash_form: str) -> np.ndarray:
 def minhash(hash_form: str) -> bytes:
     """128 32-bit minimum hashes (multiply-shift permutations), as bytes for the archive."""
     hv = shingle_hashes(hash_form)
-    out = np.empty(NUM_PERM, dtype=np.uint32)
+    out = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     with np.errstate(over="ignore"):
-        for start in range(0, NUM_PERM, 32):  # bounded memory: 32 permutations at a time
-            a, b = _A[start : start + 32, None], _B[start : start + 32, None]
-            out[start : start + 32] = ((a * hv[None, :] + b) >> np.uint64(32)).min(axis=1)
+        # Bounded memory: 32 permutations × HASH_BLOCK shingles at a time (about 64 MB), whatever the
+        # file's size; all shingles at once took 1.1 GB for a 6 MB file.
+        for first in range(0, max(1, len(hv)), HASH_BLOCK):
+            block = hv[None, first : first + HASH_BLOCK]
+            for start in range(0, NUM_PERM, 32):
+                a, b = _A[start : start + 32, None], _B[start : start + 32, None]
+                np.minimum(out[start : start + 32], ((a * block + b) >> np.uint64(32)).min(axis=1),
+                           out=out[start : start + 32])
     return out.tobytes()
 
 

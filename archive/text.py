@@ -154,29 +154,56 @@ _FOOTER_START = re.compile(r"^(?:本作品是中华人民共和国的|本作品�
 _URL = re.compile(r"https?://[^\s<>\"'（）]+")
 
 
+_HEAD_CHARS = 64
+
+
 def _is_heading(line: str) -> bool:
     return bool(_HEADING.match(line))
 
 
 def _join_broken(lines: list[str]) -> list[str]:
-    """Rejoin paragraphs a scrape broke apart at links and sub/superscripts."""
+    """Rejoin paragraphs a scrape broke apart at links and sub/superscripts.
+
+    The paragraph being built is kept as a list of parts with its bracket
+    balances, so joining many short lines stays linear (re-counting and
+    re-copying the growing paragraph for every line made it quadratic).
+    """
     out: list[str] = []
+    parts: list[str] = []  # the paragraph being built
+    head = ""  # its first _HEAD_CHARS characters: markers and heading numbers sit at the start
+    size = books = parens = 0  # its length, unclosed 《 and unclosed （
+
+    def flush() -> None:
+        if parts:
+            out.append("".join(parts))
+
     for line in lines:
-        if out and line:
-            prev = out[-1]
-            if prev and (
+        if parts and line:
+            last = parts[-1][-1] if parts[-1] else ""
+            if size and (
                 line[0] in _CLOSERS
-                or _MARKER_ONLY.match(prev)
-                or prev[-1] in _OPENERS
-                or prev.count("《") > prev.count("》")
-                or prev.count("（") > prev.count("）")
-                or (len(prev) > 30 and len(line) <= 20 and prev[-1] not in _SENTENCE_END
-                    and line[-1] not in _SENTENCE_END and not _is_heading(prev) and not _is_heading(line)
+                or (size <= _HEAD_CHARS and _MARKER_ONLY.match(head))
+                or last in _OPENERS
+                or books > 0
+                or parens > 0
+                or (size > 30 and len(line) <= 20 and last not in _SENTENCE_END
+                    and line[-1] not in _SENTENCE_END and not _is_heading(head) and not _is_heading(line)
                     and not _CHROME_LINE.match(line))
             ):
-                out[-1] = prev + line
+                parts.append(line)
+                if size < _HEAD_CHARS:
+                    head = (head + line)[:_HEAD_CHARS]
+                size += len(line)
+                books += line.count("《") - line.count("》")
+                parens += line.count("（") - line.count("）")
                 continue
-        out.append(line)
+        flush()
+        parts = [line]
+        head = line[:_HEAD_CHARS]
+        size = len(line)
+        books = line.count("《") - line.count("》")
+        parens = line.count("（") - line.count("）")
+    flush()
     return out
 
 

@@ -103,6 +103,8 @@ class Scorer:
         leaves, keep = [], {}
         for sub, _offset in searcher.leaf_searchers():
             reader = sub.reader()
+            if reader.segment() is None:  # an index with no documents yet has an empty reader, no segment
+                continue
             key = reader.segment().segment_id()
             seg = self._segments.get(key) or _load_segment(reader)
             keep[key] = seg

@@ -161,7 +161,11 @@ class Searcher:
             self._ix = open_or_create(path)
             self._searcher = self._ix.searcher()
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            if self._searcher.reader().segments() is None:  # the reader of an empty index cannot be reused
+                self._searcher.close()
+                self._searcher = self._ix.searcher()
+            else:
+                self._searcher = self._searcher.refresh()
         self.scorer.bind(self._searcher)
         self.facets.refresh(self.store.conn)
 

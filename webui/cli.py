@@ -5,7 +5,64 @@ from __future__ import annotations
 import click
 
 import index.cli  # noqa: F401  (registers search, reindex, export and the index hooks)
-from archive.cli import cli
+from archive.cli import cli, store_for
+from archive.errors import ArchiveError, Busy
+from index import indexer
+
+
+def catch_up(ctx: click.Context) -> None:
+    """Bring the index in step before serving (an interrupted import may have left it behind)."""
+    if not (ctx.obj / "archive.db").exists():
+        raise click.ClickException(f"no archive at {ctx.obj}: run 'archive --data {ctx.obj} import PATH' first")
+    store = store_for(ctx)
+    try:
+        with store.writer_lock(wait=0):
+            behind = indexer.pending(store)
+            if behind or not indexer.index_dir(store).exists():
+                report = indexer.sync(store)
+                if behind:
+                    click.echo(f"indexed {report.added} passages the index was missing "
+                               f"({report.seconds:.1f} s)", err=True)
+    except Busy:
+        click.echo("an import is running: it keeps the index in step itself", err=True)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Requests served at once.")
+@click.pass_context
+def serve(ctx, host, port, threads):
+    """Serve the search pages and the JSON API (waitress; read-only)."""
+    from waitress import create_server
+
+    from webui import create_app
+
+    catch_up(ctx)
+    app = create_app({"DATA_DIR": str(ctx.obj)})
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="shuzhi-archive")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    urls = [_url(str(h), p) for h, p in listening]
+    click.echo(f"述职报告档案 serving {ctx.obj} on {', '.join(urls)}  (Ctrl-C stops)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 def main() -> None:

@@ -1,0 +1,490 @@
+"""The HTML pages, citations, sources, errors and headers, with Flask's test client on the imported samples."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+import webui.cli  # noqa: F401  (registers serve on the archive group)
+from tests.conftest import run
+from webui import SECURITY_HEADERS, cite, create_app
+
+
+class Page(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> and <style> elements."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.inline_code: list[str] = []
+        self._raw = None
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("script", "style"):
+            self._raw = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._raw:
+            self._raw = None
+
+    def handle_data(self, data):
+        if self._raw and data.strip():
+            self.inline_code.append(data)
+
+    def find(self, tag: str, **attrs) -> list[dict]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+@pytest.fixture(scope="module")
+def db(sample_archive):
+    conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def xss_report(db) -> str:
+    row = db.execute("SELECT report_id FROM passages WHERE text LIKE '%<script>alert(1)</script>%'").fetchone()
+    assert row, "the samples should hold a report whose text contains <script>alert(1)</script>"
+    return row[0]
+
+
+def get(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def assert_no_markup_injected(markup: str) -> None:
+    page = Page(markup)
+    assert "<script>alert" not in markup and "onerror=alert(1)>" not in markup
+    assert page.inline_code == []  # CSP forbids inline code; none is ever sent
+    for tag, attrs in page.tags:
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        assert "style" not in attrs, (tag, attrs)
+        if tag == "script":
+            assert attrs.get("src") == "/static/app.js"
+        if tag == "img":
+            assert attrs.get("src") == "/static/favicon.svg"
+
+
+# -- search page -------------------------------------------------------------
+
+
+def test_home_shows_box_examples_and_counts(client, db):
+    markup = get(client, "/")
+    page = Page(markup)
+    assert page.find("input", name="q")
+    assert "试试这些查询" in markup and 'href="/?q=' in markup
+    (reports,) = db.execute("SELECT count(*) FROM reports").fetchone()
+    assert f"{reports:,} 份" in markup
+    assert f"档案现收录报告 {reports:,} 份" in markup  # the footer
+
+
+def test_search_page_shows_marked_hits_linking_to_passages(client):
+    markup = get(client, "/?q=%22两个维护%22")
+    page = Page(markup)
+    assert page.find("input", name="q", value='"两个维护"')  # the box keeps the query
+    assert "<mark>两个维护</mark>" in markup or "<mark>兩個維護</mark>" in markup
+    assert re.search(r"找到 <strong class=\"total\">\d+</strong> 个段落", markup)
+    assert "毫秒" in markup
+    links = [a["href"] for a in page.find("a") if re.match(r"/r/\w+\?q=", a.get("href", ""))]
+    assert links and all(re.fullmatch(r"/r/\w+\?q=%22%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4%22#p\d+", u) for u in links)
+    assert "政治建设与理论学习" in markup  # section types by their Chinese labels
+
+
+def test_search_page_syntax_line_near_box(client):
+    markup = get(client, "/?q=工作")
+    assert "精确短语" in markup and "A OR B" in markup and "-排除" in markup and "括号" in markup
+
+
+def total_of(markup: str) -> int:
+    return int(re.search(r'class="total">([\d,]+)<', markup).group(1).replace(",", ""))
+
+
+def test_search_page_facet_link_narrows_and_can_be_removed(client):
+    facets = client.get("/api/search?q=%22工作%22").get_json()
+    value = next(k for k, n in facets["facets"]["section_type"].items() if n < facets["total"])
+    wide = get(client, "/?q=%22工作%22")
+    link = Page(wide).find("a", **{"data-facet": "section", "data-value": value})[0]
+    narrow = get(client, link["href"])
+    assert total_of(narrow) < total_of(wide)
+    page = Page(narrow)
+    assert page.find("input", type="hidden", name="section", value=link["data-value"])  # kept on a new query
+    removals = [a["href"] for a in page.find("a") if a.get("class") == "remove"]
+    assert removals
+    assert total_of(get(client, removals[0])) == total_of(wide)
+
+
+def test_search_page_bad_query_400_in_chinese(client):
+    response = client.get("/?q=%22两个维护")
+    assert response.status_code == 400
+    markup = response.get_data(as_text=True)
+    assert "这个查询无法执行" in markup and "引号没有闭合" in markup
+    assert "Traceback" not in markup
+    assert Page(markup).find("input", name="q", value='"两个维护')
+
+
+@pytest.mark.parametrize("query, message", [
+    ("(两个维护", "括号没有闭合"), ("-维护", "不能只有排除项"), ("维护 OR", "两边"), ("维" * 501, "查询太长"),
+])
+def test_search_page_bad_query_messages(client, query, message):
+    response = client.get("/", query_string={"q": query})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_search_page_no_results_message(client):
+    markup = get(client, "/?q=%22这句话不会出现在任何报告里%22")
+    assert "没有找到匹配的段落" in markup
+
+
+def test_search_page_paginates(client):
+    first = get(client, "/?q=%22工作%22")
+    if total_of(first) <= 10:
+        pytest.skip("the samples have too few hits to page")
+    assert 'rel="next"' in first
+    second = get(client, "/?q=%22工作%22&page=2")
+    assert 'aria-current="page">2<' in second and 'rel="prev"' in second
+    assert Page(second).find("ol", **{"class": "hits", "start": "11"})
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "101", "99999999999999", "1.5"])
+def test_search_page_absurd_page_400(client, page):
+    response = client.get("/", query_string={"q": "工作", "page": page})
+    assert response.status_code == 400
+    assert "页码" in response.get_data(as_text=True)
+
+
+def test_search_page_unknown_filter_400(client):
+    response = client.get("/?q=工作&section=nope")
+    assert response.status_code == 400
+    assert "没有这种栏目类型" in response.get_data(as_text=True)
+
+
+def test_query_string_too_long_400(client):
+    response = client.get("/?q=" + "a" * 9000)
+    assert response.status_code == 400
+    assert "过长" in response.get_data(as_text=True)
+
+
+# -- report page ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report_with_headings(db) -> str:
+    return db.execute("SELECT report_id FROM sections GROUP BY report_id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+
+
+def test_report_page_anchors_every_passage(client, db, report_with_headings):
+    rid = report_with_headings
+    markup = get(client, f"/r/{rid}")
+    page = Page(markup)
+    passages = db.execute("SELECT passage_no, is_heading FROM passages WHERE report_id = ? ORDER BY passage_no",
+                          (rid,)).fetchall()
+    ids = [a["id"] for t, a in page.tags if t == "section" and "passage" in a.get("class", "")]
+    assert ids == [f"p{n}" for n, _ in passages]
+    for n, is_heading in passages:
+        block = markup.split(f'id="p{n}"', 1)[1].split('class="pfoot"', 1)[0]
+        assert f'href="#p{n}"' in block  # visibly numbered, linking to itself
+        assert bool(re.search(r"<h[234] ", block)) == bool(is_heading)
+
+
+def test_report_page_outline_links_into_text(client, db, report_with_headings):
+    rid = report_with_headings
+    page = Page(get(client, f"/r/{rid}"))
+    outline = {a["href"] for a in page.find("a") if a.get("href", "").startswith("#p")}
+    for (passage_no,) in db.execute("SELECT passage_no FROM sections WHERE report_id = ?", (rid,)):
+        assert f"#p{passage_no}" in outline
+
+
+def test_report_page_metadata_and_citation_meta_tags(client, db, report_with_headings):
+    rid = report_with_headings
+    title, year, kind, chars = db.execute("SELECT title, year, kind, chars FROM reports WHERE report_id = ?",
+                                          (rid,)).fetchone()
+    (copies,) = db.execute("SELECT count(*) FROM copies WHERE report_id = ?", (rid,)).fetchone()
+    markup = get(client, f"/r/{rid}")
+    page = Page(markup)
+    assert page.find("meta", name="citation_title", content=title)
+    assert page.find("meta", name="citation_public_url", content=f"http://localhost/r/{rid}")
+    if year:
+        assert page.find("meta", name="citation_publication_date", content=str(year))
+    assert html.escape(title) in markup and kind in markup and f"{chars:,}" in markup
+    assert f"{copies} 份" in markup
+
+
+def test_report_page_marks_query_terms(client, db):
+    rid, n = db.execute("SELECT report_id, passage_no FROM passages WHERE text LIKE '%两个维护%' "
+                        "AND is_heading = 0").fetchone()
+    markup = get(client, f"/r/{rid}?q=两个维护")
+    block = markup.split(f'id="p{n}"', 1)[1].split('class="pfoot"', 1)[0]
+    assert "<mark>两个维护</mark>" in block
+    assert "<mark>" not in get(client, f"/r/{rid}").split("</header>", 2)[-1]
+
+
+def test_report_page_bad_query_marks_nothing(client, report_with_headings):
+    markup = get(client, f"/r/{report_with_headings}?q=%22unclosed")
+    assert "<mark>" not in markup.split('class="report-text"', 1)[1]
+
+
+def test_report_page_cite_control_per_passage(client, db, report_with_headings):
+    rid = report_with_headings
+    markup = get(client, f"/r/{rid}")
+    title = db.execute("SELECT title FROM reports WHERE report_id = ?", (rid,)).fetchone()[0]
+    today = date.today().isoformat()
+    (count,) = db.execute("SELECT count(*) FROM passages WHERE report_id = ?", (rid,)).fetchone()
+    assert markup.count('<details class="cite">') == count
+    expected = f"佚名. {title}[EB/OL]. [{today}]. http://localhost/r/{rid}#p1."
+    assert html.escape(expected, quote=True) in markup or html.escape(expected, quote=False) in markup
+    assert '<button type="button" class="copy" data-copy="cite-p1" hidden>' in markup  # JS shows it
+
+
+def test_report_page_lists_copies_with_sources(client, db):
+    rid = db.execute("SELECT report_id FROM copies GROUP BY report_id HAVING count(*) > 1 LIMIT 1").fetchone()
+    assert rid, "the samples should hold duplicates"
+    rid = rid[0]
+    markup = get(client, f"/r/{rid}")
+    copies = db.execute("SELECT id, relation, encoding, path, source_url FROM copies WHERE report_id = ?",
+                        (rid,)).fetchall()
+    section = markup.split('id="copies"', 1)[1]
+    for copy_id, relation, encoding, path, source_url in copies:
+        assert f'href="/r/{rid}/source/{copy_id}"' in section
+        assert f'href="/r/{rid}/source/{copy_id}?download=1"' in section
+        assert html.escape(re.split(r"[\\/]", path)[-1]) in section and encoding in section
+        assert {"original": "首次导入", "exact": "完全相同", "near": "近似重复"}[relation] in section
+        if source_url and source_url.startswith(("http://", "https://")):
+            assert f'href="{html.escape(source_url)}"' in section
+
+
+def test_report_page_unknown_id_404(client):
+    response = client.get("/r/0000000000000000")
+    assert response.status_code == 404
+    markup = response.get_data(as_text=True)
+    assert "找不到这个页面" in markup and "0000000000000000" in markup and "Traceback" not in markup
+
+
+# -- citations -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt, content_type", [
+    ("gbt7714", "text/plain; charset=utf-8"),
+    ("bibtex", "application/x-bibtex; charset=utf-8"),
+    ("ris", "application/x-research-info-systems; charset=utf-8"),
+    ("csl-json", "application/vnd.citationstyles.csl+json"),
+])
+def test_cite_format_content_type(client, db, fmt, content_type):
+    rid, _title = db.execute("SELECT report_id, title FROM reports ORDER BY id LIMIT 1").fetchone()
+    response = client.get(f"/r/{rid}/cite/2?format={fmt}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    text = response.get_data(as_text=True)
+    assert f"http://localhost/r/{rid}#p2" in text and "佚名" in text
+
+
+def test_cite_gbt7714_form(client, db):
+    rid, title = db.execute("SELECT report_id, title FROM reports ORDER BY id LIMIT 1").fetchone()
+    text = client.get(f"/r/{rid}/cite/3").get_data(as_text=True)
+    assert text == f"佚名. {title}[EB/OL]. [{date.today().isoformat()}]. http://localhost/r/{rid}#p3."
+
+
+def test_cite_csl_json_is_json(client, db):
+    rid, title = db.execute("SELECT report_id, title FROM reports ORDER BY id LIMIT 1").fetchone()
+    import json
+
+    items = json.loads(client.get(f"/r/{rid}/cite/1?format=csl-json").get_data(as_text=True))
+    assert items[0]["title"] == title and items[0]["URL"] == f"http://localhost/r/{rid}#p1"
+
+
+def test_cite_unknown_format_400_and_passage_404(client, db):
+    (rid,) = db.execute("SELECT report_id FROM reports LIMIT 1").fetchone()
+    assert client.get(f"/r/{rid}/cite/1?format=mla").status_code == 400
+    assert client.get(f"/r/{rid}/cite/99999").status_code == 404
+    assert client.get("/r/0000000000000000/cite/1").status_code == 404
+
+
+def citation(**changes) -> cite.Cited:
+    fields = {"report_id": "abc123", "title": "标题", "year": 2023, "kind": "述职报告", "passage_no": 4,
+              "url": "http://h/r/abc123#p4", "accessed": date(2026, 1, 2)}
+    return cite.Cited(**{**fields, **changes})
+
+
+def test_cite_bibtex_escapes_special_characters():
+    out = cite.bibtex(citation(title="A {B} 100% & C_D #1 \\x"))
+    assert r"title        = {A \{B\} 100\% \& C\_D \#1 \textbackslash{}x}" in out
+    assert out.startswith("@misc{shuzhi-abc123-p4,\n") and "urldate      = {2026-01-02}" in out
+
+
+def test_cite_ris_keeps_every_value_on_one_line():
+    out = cite.ris(citation(title="第一行\n第二行\r\nER  - 伪造"))
+    lines = out.split("\r\n")
+    assert lines[0] == "TY  - ELEC" and lines[-2] == "ER  - " and lines[-1] == ""
+    assert "TI  - 第一行 第二行 ER - 伪造" in lines
+    assert "Y2  - 2026/01/02" in lines
+
+
+def test_cite_without_year_leaves_it_out():
+    assert "year" not in cite.bibtex(citation(year=None))
+    assert "PY  -" not in cite.ris(citation(year=None))
+    assert "issued" not in cite.csl_json(citation(year=None))
+
+
+# -- sources -----------------------------------------------------------------------
+
+
+def test_source_page_decodes_legacy_encodings(client, db, sample_archive):
+    copies = db.execute("SELECT report_id, id, encoding, sha256 FROM copies "
+                        "WHERE encoding NOT LIKE 'utf-8%' AND encoding NOT LIKE 'utf-16%'").fetchall()
+    assert {"big5", "gb18030"} & {c[2] for c in copies}, "the samples should hold a GBK and a Big5 file"
+    for rid, copy_id, encoding, sha in copies:
+        raw = (sample_archive / "sources" / sha[:2] / sha).read_bytes()
+        markup = get(client, f"/r/{rid}/source/{copy_id}")
+        shown = html.unescape(re.search(r'<pre class="source-text">(.*?)</pre>', markup, re.DOTALL).group(1))
+        assert shown == raw.decode(encoding)
+        assert "\ufffd" not in shown and re.search(r"[\u4e00-\u9fff]{4}", shown)
+
+
+def test_source_page_first_copy_and_download(client, db, sample_archive):
+    rid, copy_id, sha = db.execute("SELECT report_id, id, sha256 FROM copies ORDER BY id LIMIT 1").fetchone()
+    markup = get(client, f"/r/{rid}/source")
+    assert f'/r/{rid}/source/{copy_id}?download=1' in markup
+    response = client.get(f"/r/{rid}/source/{copy_id}?download=1")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=") and disposition.isascii()
+    assert response.data == (sample_archive / "sources" / sha[:2] / sha).read_bytes()
+
+
+def test_source_page_escapes_text(client, xss_report):
+    markup = get(client, f"/r/{xss_report}/source")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
+    assert_no_markup_injected(markup)
+
+
+@pytest.mark.parametrize("url", ["/r/0000000000000000/source", "/r/{rid}/source/99999",
+                                 "/r/{rid}/source/..%2F..%2Farchive.db", "/r/{rid}/source/-1"])
+def test_source_unknown_copy_404(client, xss_report, url):
+    response = client.get(url.format(rid=xss_report))
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+# -- safety --------------------------------------------------------------------------
+
+
+def test_xss_sample_escaped_on_every_page(client, xss_report):
+    pages = {
+        "report": get(client, f"/r/{xss_report}"),
+        "report marked": get(client, f"/r/{xss_report}?q=alert"),
+        "search": get(client, "/?q=%22alert(1)%22"),
+        "search words": get(client, "/?q=alert onerror"),
+        "query echoed": get(client, "/?q=%3Cscript%3Ealert(1)%3C/script%3E"),
+        "bad query echoed": get(client, "/?q=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E", status=400),
+        "id echoed": get(client, "/r/%3Cscript%3Ealert(1)%3C%2Fscript%3E", status=404),
+    }
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["report"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages["report"]
+    assert "alert" in pages["search"] and "<mark>" in pages["search"]
+    for markup in pages.values():
+        assert_no_markup_injected(markup)
+
+
+def test_source_url_only_linked_when_http(client):
+    from webui.views import web_url
+
+    assert web_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "http://x\" onmouseover=\"y", None, ""):
+        assert web_url(bad) is None
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/", 200), ("/?q=工作", 200), ("/r/0000000000000000", 404), ("/?q=%22", 400), ("/api/search?q=工作", 200),
+    ("/api/search?q=%22", 400), ("/api/reports/nope", 404), ("/static/style.css", 200), ("/static/app.js", 200),
+])
+def test_security_headers_on_every_response(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert "script-src 'self';" in response.headers["Content-Security-Policy"]
+
+
+def test_security_headers_on_405(client):
+    response = client.post("/")
+    assert response.status_code == 405
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "不支持" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_is_500_page_without_traceback(sample_archive):
+    app = create_app({"DATA_DIR": str(sample_archive)})
+
+    @app.get("/boom")
+    @app.get("/api/boom")
+    def boom():
+        raise RuntimeError("internal detail that must not leak")
+
+    client = app.test_client()
+    page = client.get("/boom")
+    assert page.status_code == 500 and "服务器出错了" in page.get_data(as_text=True)
+    api = client.get("/api/boom")
+    assert api.status_code == 500 and set(api.get_json()) == {"error"}
+    for response in (page, api):
+        body = response.get_data(as_text=True)
+        assert "Traceback" not in body and "internal detail" not in body
+        assert response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+
+
+def test_missing_archive_503_with_instructions(tmp_path):
+    client = create_app({"DATA_DIR": str(tmp_path / "none")}).test_client()
+    page = client.get("/")
+    assert page.status_code == 503 and "archive import" in page.get_data(as_text=True)
+    assert client.get("/api/search?q=x").status_code == 503
+    assert client.get("/api/search?q=x").is_json
+
+
+def test_favicon(client):
+    assert client.get("/static/favicon.svg").status_code == 200
+    assert client.get("/favicon.ico").headers["Location"].endswith("/static/favicon.svg")
+
+
+# -- archive serve -----------------------------------------------------------------------
+
+
+def test_serve_command_catches_up_the_index_and_serves(sample_copy):
+    shutil.rmtree(sample_copy / "index")  # as if an import had been killed before indexing
+    exe = Path(sys.executable).with_name("archive")
+    proc = subprocess.Popen([str(exe), "--data", str(sample_copy), "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(2)]
+        assert lines[0].startswith("indexed ")
+        url = re.search(r"http://127\.0\.0\.1:\d+/", lines[1])
+        assert url, lines
+        with urlopen(url.group(0) + "?q=%E5%B7%A5%E4%BD%9C", timeout=20) as response:
+            body = response.read().decode()
+            assert response.status == 200
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "个段落" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_command_without_archive_says_what_to_do(tmp_path):
+    result = run("serve", data=tmp_path / "none")
+    assert result.exit_code == 1
+    assert "no archive at" in result.output and "import PATH" in result.output
+    assert not (tmp_path / "none").exists()

@@ -1,0 +1,39 @@
+"""The JSON API: the same search as ``archive search --json``, and the report objects."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from index.search import MAX_LIMIT, MAX_OFFSET
+
+from .db import get_searcher, get_store
+from .params import Filters, bounded_int
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_REPORT_OFFSET = 10_000_000
+
+
+@bp.get("/search")
+def search():
+    args = request.args
+    offset = bounded_int(args, "offset", 0, 0, MAX_OFFSET)
+    limit = bounded_int(args, "limit", 10, 0, MAX_LIMIT)
+    result = get_searcher().search(args.get("q", ""), offset=offset, limit=limit,
+                                   **Filters.from_args(args).search_kwargs())
+    root = request.url_root.rstrip("/")
+    for hit in result.hits:
+        hit.url = root + hit.url
+    return jsonify(result.as_json())
+
+
+@bp.get("/reports")
+def reports():
+    offset = bounded_int(request.args, "offset", 0, 0, MAX_REPORT_OFFSET)
+    limit = bounded_int(request.args, "limit", 50, 0, MAX_LIMIT)
+    return jsonify(get_store().reports(offset=offset, limit=limit))
+
+
+@bp.get("/reports/<report_id>")
+def report(report_id: str):
+    return jsonify(get_store().report(report_id))

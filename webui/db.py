@@ -1,0 +1,70 @@
+"""The archive and the search index as the web layer sees them: read-only, opened on demand."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from flask import Flask, abort, current_app, g
+from werkzeug.exceptions import HTTPException
+
+from archive.errors import ArchiveError
+from archive.store import Store
+from index.search import Searcher
+
+
+class Shared:
+    """What one app keeps between requests: the Searcher (thread-safe) over its own read-only Store."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.searcher: Searcher | None = None
+
+    def close(self) -> None:
+        with self.lock:
+            if self.searcher is not None:
+                self.searcher.close()
+                self.searcher.store.close()
+                self.searcher = None
+
+
+def _open() -> Store:
+    try:
+        return Store(current_app.config["DATA_DIR"], readonly=True)
+    except ArchiveError as exc:
+        abort(503, description=f"档案无法打开（{exc}）。请先用 archive import 导入报告。")
+
+
+def get_store() -> Store:
+    """A read-only Store for this request, closed when the request ends."""
+    if "store" not in g:
+        g.store = _open()
+    return g.store
+
+
+def get_searcher() -> Searcher:
+    shared: Shared = current_app.extensions["shuzhi"]
+    with shared.lock:
+        if shared.searcher is None:
+            shared.searcher = Searcher(_open())
+        return shared.searcher
+
+
+def report_count() -> int | None:
+    """For the footer; None when the archive cannot be read (the page says why elsewhere)."""
+    try:
+        return get_store().conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    except (HTTPException, sqlite3.Error):  # the footer never turns an error page into another error
+        return None
+
+
+def close_store(_exc=None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["shuzhi"] = Shared()
+    app.teardown_appcontext(close_store)
+    app.jinja_env.globals["report_count"] = report_count
