@@ -53,47 +53,49 @@ class Skip:
 
 
 def walk(paths: Iterable[str]) -> Iterator[Candidate | Skip]:
-    """Files and folders (recursive, sorted); never opens anything but regular files."""
+    """Files and folders (recursive, sorted); never opens anything but regular files.
+
+    Depth-first with an explicit stack, so a folder tree of any depth is walked
+    (one recursive call per level overflowed Python's stack at about 1,000).
+    """
     for top in paths:
-        yield from _walk_one(os.path.abspath(top), top_level=True)
+        stack = [(os.path.abspath(top), True)]
+        while stack:
+            path, top_level = stack.pop()
+            found = _visit(path, top_level)
+            if isinstance(found, list):
+                stack.extend((os.path.join(path, name), False) for name in reversed(found))
+            else:
+                yield found
 
 
-def _walk_one(path: str, top_level: bool = False) -> Iterator[Candidate | Skip]:
+def _visit(path: str, top_level: bool) -> Candidate | Skip | list[str]:
+    """What one path is: a file to read, a skip with its reason, or a folder's sorted names."""
     try:
         st = os.lstat(path)
     except OSError as exc:
-        yield Skip(path, f"cannot read: {exc.strerror}", failed=True)
-        return
+        return Skip(path, f"cannot read: {exc.strerror}", failed=True)
     if stat.S_ISLNK(st.st_mode):
         try:
             st = os.stat(path)
         except OSError as exc:
             reason = "symlink loop" if exc.errno == 40 else "broken symlink: its target does not exist"
-            yield Skip(path, reason, failed=True)
-            return
+            return Skip(path, reason, failed=True)
         if stat.S_ISDIR(st.st_mode) and not top_level:
-            yield Skip(path, "symlink to a folder: not followed (import the folder itself)")
-            return
+            return Skip(path, "symlink to a folder: not followed (import the folder itself)")
     if stat.S_ISDIR(st.st_mode):
         if not top_level and os.path.basename(path).startswith("."):
-            yield Skip(path, "hidden folder: not read")
-            return
+            return Skip(path, "hidden folder: not read")
         try:
-            names = sorted(os.listdir(path))
+            return sorted(os.listdir(path))
         except OSError as exc:
-            yield Skip(path, f"cannot list folder: {exc.strerror}", failed=True)
-            return
-        for name in names:
-            yield from _walk_one(os.path.join(path, name))
-        return
+            return Skip(path, f"cannot list folder: {exc.strerror}", failed=True)
     if not stat.S_ISREG(st.st_mode):
         kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device"
-        yield Skip(path, f"not a regular file ({kind}): not opened")
-        return
+        return Skip(path, f"not a regular file ({kind}): not opened")
     if not path.lower().endswith(SUFFIXES):
-        yield Skip(path, "not a .txt or .md file")
-        return
-    yield Candidate(path)
+        return Skip(path, "not a .txt or .md file")
+    return Candidate(path)
 
 
 def shown(path: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import signal
 
 _PR_SET_PDEATHSIG = 1
@@ -15,9 +16,12 @@ def die_with_parent() -> None:
     Without this a worker blocked on its job queue waits forever after its
     parent is killed mid-import.
     """
-    if multiprocessing.parent_process() is None:
+    parent = multiprocessing.parent_process()
+    if parent is None:
         return
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux/glibc: nothing to do
-        pass
+        return
+    if os.getppid() != parent.pid:  # the parent died before we asked: nobody will send the signal
+        os._exit(1)

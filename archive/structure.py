@@ -53,11 +53,11 @@ def heading_level(line: str) -> int | None:
 
 def heading_text(line: str) -> str:
     """A heading line often runs on into its body: keep its first sentence."""
+    m = _SENTENCE_STOP.search(line, 0, 61)
+    if m and line[m.end():].strip():
+        return line[: m.start()]
     if len(line) <= 60:
         return line
-    m = _SENTENCE_STOP.search(line, 0, 61)
-    if m:
-        return line[: m.start()]
     return line[:40] + "…"
 
 

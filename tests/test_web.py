@@ -488,3 +488,29 @@ def test_serve_command_without_archive_says_what_to_do(tmp_path):
     assert result.exit_code == 1
     assert "no archive at" in result.output and "import PATH" in result.output
     assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("text, heading, head", [
+    ("一、加强理论学习", "一、加强理论学习", "一、加强理论学习"),
+    ("（一）招商引资成效明显。坚持招商引资“一号工程”。", "（一）招商引资成效明显", "（一）招商引资成效明显。"),
+    ("（二）外贸外资稳中有进。全市进出口总额完成412亿元，实际使用外资2.6亿美元。", None, "（二）外贸外资稳中有进。"),
+    ("（三）短标题。后面的话", None, "（三）短标题。"),
+    ("1.没有句号的小标题", None, "1.没有句号的小标题"),
+])
+def test_present_heading_split_separates_run_on_text(text, heading, head):
+    from webui.present import heading_split, outline_label
+
+    assert text[:heading_split(text, heading)] == head
+    assert outline_label(text) == head.rstrip("。")
+
+
+def test_report_page_run_on_heading_shown_as_heading_and_text(client, db):
+    row = db.execute("SELECT p.report_id, p.passage_no, s.heading FROM passages p JOIN sections s "
+                     "ON s.report_id = p.report_id AND s.passage_no = p.passage_no "
+                     "WHERE p.is_heading AND length(p.text) > length(s.heading) + 5 LIMIT 1").fetchone()
+    if row is None:
+        pytest.skip("no run-on heading in the samples")
+    rid, n, heading = row
+    block = get(client, f"/r/{rid}").split(f'id="p{n}"', 1)[1].split('class="pfoot"', 1)[0]
+    assert re.search(r"<h[234] class=\"ptext\">" + re.escape(html.escape(heading)), block)
+    assert '<p class="ptext">' in block

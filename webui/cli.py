@@ -47,9 +47,11 @@ def serve(ctx, host, port, threads):
     from waitress import create_server
 
     from webui import create_app
+    from webui.db import warm_up
 
     catch_up(ctx)
     app = create_app({"DATA_DIR": str(ctx.obj)})
+    warm_up(app)
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="shuzhi-archive")
     except OSError as exc:

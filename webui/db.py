@@ -50,6 +50,15 @@ def get_searcher() -> Searcher:
         return shared.searcher
 
 
+def warm_up(app: Flask) -> None:
+    """Load jieba's dictionary, the index and the facet data before the first visitor waits for them."""
+    with app.app_context():
+        try:
+            get_searcher().search("报告", limit=1)
+        except (ArchiveError, HTTPException):
+            pass  # the pages say what is wrong
+
+
 def report_count() -> int | None:
     """For the footer; None when the archive cannot be read (the page says why elsewhere)."""
     try:

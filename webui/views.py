@@ -10,11 +10,10 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from archive.errors import NotFound
 from archive.model import SECTION_TYPES
-from index.highlight import mark, spans
 from index.query import QueryError, parse
 from index.search import highlight_terms
 
-from . import cite
+from . import cite, present
 from .db import get_searcher, get_store
 from .messages import in_chinese
 from .params import FACETS, Filters, bounded_int
@@ -39,6 +38,11 @@ def year_label(year) -> str:
 @bp.app_template_filter("relation_label")
 def relation_label(relation: str) -> str:
     return RELATIONS.get(relation, relation)
+
+
+@bp.app_template_filter("outline_label")
+def outline_label(heading: str) -> str:
+    return present.outline_label(heading)
 
 
 @bp.app_template_filter("basename")
@@ -95,18 +99,8 @@ def report(report_id: str):
     rep = _report_or_404(report_id)
     q = request.args.get("q", "").strip()
     terms = _query_terms(q)
-    levels = {s["passage_no"]: s["level"] for s in rep["sections"]}
-    base = request.url_root
-    today = date.today()
-    passages = []
-    for p in rep["passages"]:
-        cited = cite.Cited(rep["report_id"], rep["title"], rep["year"], rep["kind"], p["passage_no"],
-                           cite.permalink(base, rep["report_id"], p["passage_no"]), today)
-        found = spans(p["text"], terms) if terms else []
-        passages.append({**p, "level": levels.get(p["passage_no"], 1),
-                         "marked": mark(p["text"], found) if found else None,
-                         "citation": cite.gbt7714(cited), "permalink": cited.url})
-    return render_template("report.html", report=rep, passages=passages, q=q,
+    rows = present.passages(rep, terms, request.url_root, date.today())
+    return render_template("report.html", report=rep, passages=rows, q=q,
                            report_url=url_for("views.report", report_id=rep["report_id"], _external=True))
 
 

@@ -26,6 +26,8 @@ _NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+\s*[、．.]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d{1,2}\s*[.、．]|第[一二三四五六七八九十]+部分)\s*"
 )
 _SENTENCE = re.compile(r"[^。！？；]*[。！？；]")
+_ENUM_LEAD = re.compile(r"^[一二三四五六七八九十]是")
+_HEADING_STOP = re.compile(r"[。：:；]")
 _SENTENCE_END = "。！？；"
 
 
@@ -76,8 +78,15 @@ def strip_numbering(heading: str) -> str:
 
 
 def as_sentence(text: str) -> str:
-    text = text.strip()
+    """A whole sentence ending in 。 (an enumeration's 一是… and its ； are the composer's to add)."""
+    text = _ENUM_LEAD.sub("", text.strip())
+    if text.endswith("；"):
+        text = text[:-1] + "。"
     return text if text and text[-1] in _SENTENCE_END else text + "。"
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
 
 
 def from_word_lists(folder: Path) -> Vocab:
@@ -91,9 +100,9 @@ def from_word_lists(folder: Path) -> Vocab:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         name = path.stem
         if name.startswith("headings_"):
-            headings[name[len("headings_"):]] = [h for h in (strip_numbering(x) for x in items) if h]
+            headings[name[len("headings_"):]] = _unique(strip_numbering(x) for x in items)
         elif name.startswith("sentences_"):
-            sentences[name[len("sentences_"):]] = [as_sentence(x) for x in items]
+            sentences[name[len("sentences_"):]] = _unique(as_sentence(x) for x in items)
         else:
             extra[name] = items
     roles, places = extra.pop("roles", []), extra.pop("places", [])
@@ -123,12 +132,20 @@ def from_samples(folder: Path) -> Vocab:
         titles.append(report.title)
         for p in report.passages:
             if p.is_heading:
-                headings.setdefault(p.section_type, []).append(strip_numbering(p.text)[:30])
+                head = _HEADING_STOP.split(strip_numbering(p.text), 1)[0]
+                if 4 <= len(head) <= 30:
+                    headings.setdefault(p.section_type, []).append(head)
+                rest = p.text[len(p.text.split("。", 1)[0]) + 1:]
+                if p.section_type in BODY_TYPES and rest:
+                    sentences.setdefault(p.section_type, []).extend(
+                        as_sentence(s) for s in _SENTENCE.findall(rest) if 8 <= len(s) <= 120)
             elif p.section_type in BODY_TYPES or p.section_type in ("preamble", "closing"):
                 sentences.setdefault(p.section_type, []).extend(
-                    s for s in _SENTENCE.findall(p.text) if 8 <= len(s) <= 120)
+                    as_sentence(s) for s in _SENTENCE.findall(p.text) if 8 <= len(s) <= 120)
     if not sentences:
         raise VocabularyMissing(f"no word lists in {VOCAB_DIR} and no sample reports in {folder}")
+    headings = {k: _unique(v) for k, v in headings.items()}
+    sentences = {k: _unique(v) for k, v in sentences.items()}
     roles = sorted({t for t in (re.sub(r"^.*?年度?|述职.*|述廉.*|工作总结.*|政府工作报告.*", "", t) for t in titles)
                     if 2 <= len(t) <= 16}) or ["县委书记"]
     return Vocab(roles, ["某县"], headings, sentences, source=_shown(folder),

@@ -1,0 +1,62 @@
+"""A report laid out for reading: passages with their marks, heading leads and citations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from markupsafe import Markup
+
+from index.highlight import mark, spans
+
+from . import cite
+
+LEAD_MAX = 40  # a heading's title ends within this many characters
+_RUN_ON = "。．.：:；;，,"
+
+
+def heading_split(text: str, heading: str | None) -> int:
+    """Where a heading line's title ends and its run-on text (if any) begins.
+
+    "（一）招商引资成效明显。坚持……" is one paragraph in the source: the title is
+    shown as a heading, the rest as text, both under the same anchor.
+    """
+    if heading and text.startswith(heading) and len(heading) < len(text):
+        cut = len(heading)
+    elif "。" in text[:LEAD_MAX] and text.index("。") < len(text) - 1:
+        cut = text.index("。")
+    else:
+        return len(text)
+    while cut < len(text) and text[cut] in _RUN_ON:
+        cut += 1
+    return cut
+
+
+def outline_label(heading: str) -> str:
+    """An outline entry: the heading's title, not the paragraph it runs on into."""
+    cut = heading_split(heading, None)
+    label = heading[:cut].rstrip(_RUN_ON)
+    return label if len(label) <= LEAD_MAX else label[:LEAD_MAX] + "…"
+
+
+def _part(text: str, found: list[tuple[int, int]], start: int, end: int) -> str | Markup:
+    """Plain text (Jinja escapes it) or, when the query matched, index.highlight's escaped and marked HTML."""
+    if not any(s < end and e > start for s, e in found):
+        return text[start:end]
+    return Markup(mark(text, found, start, end))
+
+
+def passages(report: dict, terms: list[str], base_url: str, today: date) -> list[dict]:
+    """Each passage with: level, head/body parts (marked when terms match), its citation and permalink."""
+    by_passage = {s["passage_no"]: s for s in report["sections"]}
+    out = []
+    for p in report["passages"]:
+        text = p["text"]
+        section = by_passage.get(p["passage_no"])
+        cut = heading_split(text, section["heading"] if section else None) if p["is_heading"] else 0
+        found = spans(text, terms) if terms else []
+        cited = cite.Cited(report["report_id"], report["title"], report["year"], report["kind"], p["passage_no"],
+                           cite.permalink(base_url, report["report_id"], p["passage_no"]), today)
+        out.append({**p, "level": section["level"] if section else 1,
+                    "head": _part(text, found, 0, cut), "body": _part(text, found, cut, len(text)),
+                    "citation": cite.gbt7714(cited), "permalink": cited.url})
+    return out
