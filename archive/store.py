@@ -149,9 +149,16 @@ class Store:
                         raise Busy(f"another 'archive import' is writing to {self.root}; "
                                    "wait for it to finish (or pass --wait SECONDS)") from None
                     time.sleep(0.2)
+            self._drop_partial_sources()
             yield
         finally:
             os.close(fd)
+
+    def _drop_partial_sources(self) -> None:
+        """Remove the temporary files of a writer killed inside ``save_source``: only the lock holder writes
+        them, so with the lock held they are all stale (otherwise each kill leaves one behind for good)."""
+        for tmp in self.sources.glob("*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
     def save_source(self, data: bytes, sha256: str) -> None:
         """Keep the original bytes, content-addressed; atomic, so never half-written."""
@@ -252,6 +259,8 @@ class Store:
         sql = "SELECT * FROM copies WHERE report_id = ?"
         args: list = [report_id]
         if copy_id is not None:
+            if not 0 < copy_id < 1 << 63:  # no row has it, and SQLite cannot even bind it
+                raise NotFound(f"no copy {copy_id} of report {report_id!r}")
             sql += " AND id = ?"
             args.append(copy_id)
         rows = list(self.db.query(sql + " ORDER BY id LIMIT 1", args))

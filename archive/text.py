@@ -77,10 +77,15 @@ def decode(data: bytes) -> Decoded:
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             text = _strict(data, codec)
-            if text is None:
-                text = data.decode(codec, errors="replace")
-                return _checked(Decoded(text, name, text.count("\ufffd")))
-            return _checked(Decoded(text, name))
+            if text is not None:
+                return _checked(Decoded(text, name))
+            # A mark followed by bytes that are not that encoding: a few bad ones are kept (replaced), as
+            # below; many mean the mark lies (random bytes after FF FE read as thousands of "characters").
+            text = data.decode(codec, errors="replace")
+            bad = text.count("\ufffd")
+            if bad <= max(2, len(text) // 200):
+                return _checked(Decoded(text, name, bad))
+            break
     text = _strict(data, "utf-8")
     if text is not None:
         return _checked(Decoded(text, "utf-8"))

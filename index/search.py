@@ -226,6 +226,8 @@ class Searcher:
 
     def _ranked(self, pids: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
         """The best k: score, then newer year, then archive order."""
+        if k <= 0:  # a page of no hits (limit 0): the total and the facets only
+            return []
         if k < len(pids):
             cut = np.argpartition(-scores, k - 1)[:k]
             threshold = scores[cut].min()

@@ -76,7 +76,6 @@ class Composer:
     def __init__(self, vocab: Vocab):
         self.vocab = vocab
         self.sentences = {t: [Template.of(s) for s in vocab.sentences_for(t)] for t in BODY_TYPES}
-        self.sentences["preamble"] = [Template.of(s) for s in vocab.sentences.get("preamble", [])]
         self.general = [Template.of(s) for s in vocab.all_sentences()]
         self.openings = vocab.extra.get("openings") or list(OPENINGS)
         self.closings = vocab.extra.get("closings")
@@ -150,8 +149,6 @@ class Composer:
         lines.append(rng.choice(SALUTATIONS["政府工作报告" if gov else ""]))
         opening = GOV_OPENING if gov else rng.choice(self.openings)
         lines.append(_fill(opening, fill))
-        if self.sentences["preamble"] and rng.random() < 0.5:
-            lines.append(self.paragraph(rng, "preamble", year))
         budget = min(14000, max(4000, int(rng.gauss(7600, 1300))))
         sections = self.outline(rng, kind)
         style = rng.choice(("{n}.", "{n}、", "（{n}）"))

@@ -130,6 +130,27 @@ def substages(files: list[Path], scale: float) -> dict[str, float]:
     return dict(spent)
 
 
+def original_similarity(corpus: Path, manifest: list[dict], sample: int = 60) -> dict:
+    """Jaccard of 5-character shingles between distinct originals: how much the corpus repeats itself.
+
+    Near-duplicate checking costs more the more alike distinct reports are
+    (LSH sends more candidates to the exact Jaccard check), so the dedupe
+    stage's time is only meaningful beside this figure.
+    """
+    import random
+
+    files = [m["file"] for m in manifest if m["kind"] == "original"]
+    rng = random.Random(f"similarity:{len(files)}")
+    sets = []
+    for rel in rng.sample(files, min(sample, len(files))):
+        data = (corpus / rel).read_bytes()
+        prep = prepare(rel, data, hashlib.sha256(data).hexdigest())
+        sets.append(dedupe.shingles(hash_form(prep.body)))
+    scores = [dedupe.jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1:]]
+    return {"pairs": len(scores), "mean": sum(scores) / len(scores) if scores else 0.0,
+            "max": max(scores, default=0.0), "over_lsh_0.5": sum(s >= 0.5 for s in scores)}
+
+
 @dataclass
 class Clock:
     """Seconds spent per label, and how often."""

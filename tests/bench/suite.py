@@ -127,6 +127,7 @@ def _measure(r, size, args, corpus, extra, files, manifest, run_dir, data) -> No
     r["ratio_import_jieba"] = r["import"]["chars_per_s"] / r["jieba"]["chars_per_s"]
     r["dedupe_truth"] = dedupe_truth(summary, manifest, corpus)
     r["disk"] = _disk(data, chars)
+    r["corpus"]["similarity"] = stages.original_similarity(corpus, manifest)
 
     say(f"[{size:,}] stages in-process (prepare, replay, analyzer)")
     r["analyzer"] = stages.analyzer_anchor(files)

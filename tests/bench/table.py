@@ -122,6 +122,7 @@ def rows(r: dict) -> list[Row]:
             "< 1 GB", met["peak RSS of import"]),
         Row("  … RSS sum (upper bound) / one process max", f"{mb(imp['tree_rss'])} / {mb(imp['max_rss'])} (wait4 = time -v)"),
         Row("  dedupe vs ground truth", _truth(r.get("dedupe_truth"))),
+        Row("  Jaccard of distinct originals", _similarity(c.get("similarity"))),
     ]
     if st:
         one = st.get("single_core_total") or 0
@@ -177,6 +178,12 @@ def rows(r: dict) -> list[Row]:
                        f"recall {g['recall']:.3f} · precision {g['precision']:.3f} · {g['phrases_wrong']} wrong",
                        "1.000 / 1.000", met["exact-phrase recall/precision"]))
     return out
+
+
+def _similarity(s: dict | None) -> str:
+    if not s:
+        return "n/a"
+    return f"mean {s['mean']:.2f} · max {s['max']:.2f} ({s['pairs']} pairs; LSH 0.5, near ≥ 0.7)"
 
 
 def _truth(t: dict | None) -> str:

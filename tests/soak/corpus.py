@@ -15,6 +15,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from archive.errors import InputError
+from archive.text import decode
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "import"
 
@@ -160,7 +163,10 @@ def write_reports(out: Path, count: int, seed: int, *, start: int = 0, paragraph
 
     for name, data in samples():
         put(f"sample-{name}", data)
-        text = data.decode("utf-8", errors="replace")
+        try:
+            text = decode(data).text  # the samples come in several encodings
+        except InputError:
+            continue
         put(f"sample-gbk-{name}", text.encode("gb18030", errors="replace"))
         put(f"sample-repost-{name}", near_variant(rng, text).encode("utf-8"))
     for n in range(start, start + count):
