@@ -168,6 +168,8 @@ def prepare(path: str, data: bytes, sha256: str) -> Prepared:
     if cjk < MIN_CJK:
         raise InputError(f"no report text: {cjk} Chinese characters after cleaning (decoded as {decoded.encoding})")
     report = parse(text, os.path.basename(path))
+    if not report.passages:  # one line, taken as the title: nothing to find or cite
+        raise InputError(f"no report text: only a title line ({report.title[:40]})")
     body = "\n".join(p.text for p in report.passages)
     body_form = hash_form(body)
     return Prepared(

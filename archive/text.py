@@ -160,6 +160,7 @@ _URL = re.compile(r"https?://[^\s<>\"'（）]+")
 
 
 _HEAD_CHARS = 64
+_MARKER_DEPTH = 8
 
 
 def _is_heading(line: str) -> bool:
@@ -227,7 +228,7 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.translate(_ZERO_WIDTH)
-    text = _JUNK_MARKER.sub("", text)
+    text = _drop_junk_markers(text)
     blocks: list[list[str]] = [[]]  # runs of lines without blank lines between them
     head = True  # page chrome before the report: dropped line by line, before any joining
     for raw in text.split("\n"):
@@ -246,6 +247,16 @@ def clean(text: str) -> str:
     return "\n".join(_strip_chrome(lines))
 
 
+def _drop_junk_markers(text: str) -> str:
+    """##paidbegin##-style markers; again while removing one joined the halves of another (##pa##x##id##),
+    up to a depth no real page has, so crafted nesting cannot make this quadratic."""
+    for _ in range(_MARKER_DEPTH):
+        text, removed = _JUNK_MARKER.subn("", text)
+        if not removed:
+            break
+    return text
+
+
 def _drop_footer_blocks(blocks: list[list[str]]) -> list[list[str]]:
     """Licence notices and footnotes a wiki appends after the report."""
     while len(blocks) > 1:
@@ -261,16 +272,34 @@ def _drop_footer_blocks(blocks: list[list[str]]) -> list[list[str]]:
 
 
 def _strip_chrome(lines: list[str]) -> list[str]:
-    # Footer and "related reports" blocks: cut from their start to the end.
-    cut = len(lines)
-    for i in range(len(lines) - 1, max(-1, len(lines) - 80), -1):
-        if _FOOTER_START.match(lines[i]) or (_TAIL_BLOCK.match(lines[i]) and i > len(lines) // 2):
-            cut = i
-    lines = lines[:cut]
-    while lines and (_CHROME_LINE.match(lines[-1]) or _URL.fullmatch(lines[-1])):
-        lines.pop()
+    """Page chrome left around the report, removed so that cleaning the result again removes nothing more.
+
+    Each rule runs until it finds nothing: chrome lines counted against the
+    first 15 lines *kept* (counting positions before removal left chrome that
+    moved up into the window for a second cleaning), and footer cuts repeated
+    while the shorter text has another footer in its last 80 lines.
+    """
+    start = 0
+    while start < len(lines) and (_CHROME_LINE.match(lines[start]) or _URL.fullmatch(lines[start])):
+        start += 1
     # Chrome can also sit inside the page head, after a title line (来源：… 时间：… captions).
-    return [ln for i, ln in enumerate(lines) if not (i < 15 and len(ln) <= 60 and _CHROME_LINE.match(ln))]
+    kept: list[str] = []
+    for ln in lines[start:]:
+        if len(kept) < 15 and len(ln) <= 60 and _CHROME_LINE.match(ln):
+            continue
+        kept.append(ln)
+    # Footer and "related reports" blocks: cut from their start to the end; then chrome lines at the end.
+    end = len(kept)
+    while True:
+        cut = end
+        for i in range(end - 1, max(-1, end - 80), -1):
+            if _FOOTER_START.match(kept[i]) or (_TAIL_BLOCK.match(kept[i]) and i > end // 2):
+                cut = i
+        while cut and (_CHROME_LINE.match(kept[cut - 1]) or _URL.fullmatch(kept[cut - 1])):
+            cut -= 1
+        if cut == end:
+            return kept[:end]
+        end = cut
 
 
 # --- folding --------------------------------------------------------------

@@ -6,8 +6,11 @@ pages that only read the archive open a read-only connection per request on ``g`
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import Map
 
 from archive.store import data_dir
 
@@ -35,9 +38,47 @@ class JSONProvider(DefaultJSONProvider):
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+class _UnmergedSlashes(Map):
+    """"//" in a path is a 404 like any unknown path, not a redirect to somewhere else."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("merge_slashes", False)
+        super().__init__(*args, **kwargs)
+
+
+class App(Flask):
+    url_map_class = _UnmergedSlashes
+
+
+#: A Host header as RFC 3986 allows it: a DNS name of labels of at most 63 characters, or an IP literal; a port.
+_HOST = re.compile(r"^(?:(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?)+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+class HostGuard:
+    """Answers 400 to a request whose Host header is not a host name. Flask builds its URL
+    adapter from that header before any error handler runs, so a label longer than IDNA
+    allows would otherwise end in a 500 from the WSGI server, without our headers."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is not None and (len(host) > 260 or not _HOST.match(host)):
+            if environ.get("PATH_INFO", "").startswith("/api/"):
+                body, kind = b'{"error": "invalid Host header"}', "application/json"
+            else:
+                body, kind = "400 Bad Request: invalid Host header\n".encode(), "text/plain; charset=utf-8"
+            start_response("400 Bad Request", [("Content-Type", kind),
+                                                ("Content-Length", str(len(body))), *SECURITY_HEADERS.items()])
+            return [body]
+        return self.wsgi_app(environ, start_response)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = App(__name__)
     app.json = JSONProvider(app)
+    app.wsgi_app = HostGuard(app.wsgi_app)
     app.config.from_mapping(
         DATA_DIR=str(data_dir(None)),  # $ARCHIVE_DATA, else ./data
         PAGE_SIZE=10,

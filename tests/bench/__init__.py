@@ -1,4 +1,4 @@
-"""The benchmark of issue 7: a synthetic corpus generator and ``make bench``.
+"""The benchmark: a synthetic corpus generator and ``make bench``.
 
 Not a test suite: pytest ignores this package (``--ignore=tests/bench``).
 ``python -m tests.bench.generate`` writes a corpus; ``python -m tests.bench``

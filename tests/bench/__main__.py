@@ -3,7 +3,7 @@
     python -m tests.bench                       # 1,000 reports
     python -m tests.bench --sizes 1000 10000    # and the growth between them
 
-Prints one table per size (each figure beside its issue-7 target) and writes
+Prints one table per size (each figure beside its performance target) and writes
 the same figures to ``bench-results/<date>-<sizes>.json``. Exits 1 when the
 exact-phrase guarantee fails, 2 when the benchmark itself cannot run.
 """

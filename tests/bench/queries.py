@@ -1,4 +1,4 @@
-"""The query classes of issue 7 and their warm latency inside the process.
+"""The query classes of the benchmark and their warm latency inside the process.
 
 Classes: 1, 2 and 3 words; exact phrases of 2, 4 and 8 characters drawn
 from the corpus with a fixed seed; a very common word with all facets; and

@@ -1,4 +1,4 @@
-"""The printed table: each figure beside its issue-7 target, marked met / NOT MET.
+"""The printed table: each figure beside its performance target, marked met / NOT MET.
 
 Rows are plain data (label, value, target, status) built from the result
 dict, so the same dict is what goes to JSON and what is printed.
@@ -14,7 +14,7 @@ from .stats import growth_exponent
 GB = 1 << 30
 MB = 1 << 20
 
-#: issue 7's targets.
+#: The performance targets the table judges against.
 IMPORT_VS_JIEBA = 0.5
 RSS_LIMIT = 1 * GB
 RSS_GROWTH = 1.5

@@ -90,7 +90,7 @@ def _unique(items) -> list[str]:
 
 
 def from_word_lists(folder: Path) -> Vocab:
-    """The word lists another engineer keeps in tests/fixtures/vocab."""
+    """The word lists kept in tests/fixtures/vocab."""
     headings: dict[str, list[str]] = {}
     sentences: dict[str, list[str]] = {}
     extra: dict[str, list[str]] = {}

@@ -69,9 +69,13 @@ class Trial:
     leftovers: list[str] = field(default_factory=list)
 
     @property
+    def sound(self) -> bool:
+        """Database, check, repair and clean-up: everything but the comparison with the reference."""
+        return not (self.integrity or self.errors or self.leftovers or self.repaired not in ("", "said so"))
+
+    @property
     def ok(self) -> bool:
-        return not (self.integrity or self.differs or self.leaked or self.errors
-                    or self.repaired not in ("", "said so"))
+        return self.sound and not (self.differs or self.leaked)
 
 
 @dataclass
@@ -87,7 +91,7 @@ class KillReport:
 
     @property
     def integrity_failures(self) -> int:
-        return sum(bool(t.integrity or t.errors or t.repaired not in ("", "said so")) for t in self.trials)
+        return sum(not t.sound for t in self.trials)
 
     @property
     def differing(self) -> int:
@@ -113,7 +117,7 @@ class KillReport:
 def timed_import(data: Path, source: Path, total: int, timeout: float = 900.0) -> tuple[Timeline, procs.Ran]:
     """Import while polling the database: when the first copy and the last copy were committed."""
     started = time.monotonic()
-    proc = procs.start(data, "import", "--json", str(source))
+    proc = procs.Background(data, "import", "--json", str(source))
     first = written = None
     while proc.poll() is None and time.monotonic() - started < timeout:
         copies = procs.counts(data).get("copies", 0) if (data / "archive.db").exists() else 0
@@ -123,11 +127,8 @@ def timed_import(data: Path, source: Path, total: int, timeout: float = 900.0) -
         if copies >= total and written is None:
             written = now
         time.sleep(0.05)
-    if proc.poll() is None:
-        procs.kill_group(proc.pid)
-    out, err = proc.communicate()
-    end = time.monotonic() - started
-    ran = procs.Ran(proc.args, proc.returncode if end < timeout else None, out, err, end)
+    ran = proc.wait(timeout=0 if proc.poll() is None else None)
+    end = ran.seconds
     first = first or end * 0.2
     written = written or end * 0.5
     return Timeline(first, max(written, first), max(end, written)), ran
@@ -171,9 +172,18 @@ def _problems(ran: procs.Ran) -> list[str]:
     return [ln[len("problem: "):] for ln in ran.stdout.splitlines() if ln.startswith("problem: ")]
 
 
-def kill_once(trial: Trial, data: Path, source: Path, delay: float, total: int, *, first: bool) -> None:
-    """Start an import, kill it after ``delay`` seconds, and check what it left."""
-    proc = procs.start(data, "import", "--json", str(source), stdout=subprocess.DEVNULL)
+def all_written(total: int) -> Callable[[Path], bool]:
+    """A moment to kill at: every file committed, so the import is in its index sync."""
+    return lambda data: (data / "archive.db").exists() and procs.counts(data).get("copies", 0) >= total
+
+
+def kill_once(trial: Trial, data: Path, source: Path, delay: float, total: int, *, first: bool,
+              after: Callable[[Path], bool] | None = None) -> None:
+    """Start an import, kill it ``delay`` seconds after it starts (or after ``after(data)`` holds),
+    and check what it left."""
+    proc = procs.start(data, "import", "--json", str(source), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while after is not None and proc.poll() is None and not after(data):
+        time.sleep(0.02)
     time.sleep(delay)
     if not _kill(proc):
         if first:
@@ -213,9 +223,9 @@ def kill_once(trial: Trial, data: Path, source: Path, delay: float, total: int, 
 
 
 def run_trial(number: int, aimed_at: str, delay: float, data: Path, source: Path, total: int,
-              reference: str, second_delay: float | None) -> Trial:
+              reference: str, second_delay: float | None, *, after: Callable[[Path], bool] | None = None) -> Trial:
     trial = Trial(number, aimed_at, delay)
-    kill_once(trial, data, source, delay, total, first=True)
+    kill_once(trial, data, source, delay, total, first=True, after=after)
     if second_delay is not None:
         kill_once(trial, data, source, second_delay, total, first=False)
     final = procs.run(data, "import", "--json", str(source), timeout=900)
@@ -232,7 +242,8 @@ def run_trial(number: int, aimed_at: str, delay: float, data: Path, source: Path
 
 def leftovers(data: Path) -> list[str]:
     """Temporary files a killed process left behind (kept after the archive was whole again)."""
-    found = [str(p.relative_to(data)) for p in (data / "sources").glob("*/.*.tmp")] if (data / "sources").exists() else []
+    sources = data / "sources"
+    found = [str(p.relative_to(data)) for p in sources.glob("*/.*.tmp")] if sources.exists() else []
     index = data / "index"
     if index.exists():
         found += [str(p.relative_to(data)) for p in index.iterdir() if p.name.endswith((".tmp", ".doclist"))]

@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,39 @@ def start(data: Path, *args: str, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     return subprocess.Popen(archive_argv() + ["--data", str(data), *args], stdout=stdout, stderr=stderr,
                             stdin=subprocess.DEVNULL, env=env(), cwd=str(ROOT), start_new_session=True,
                             text=True, encoding="utf-8", errors="backslashreplace")
+
+
+class Background:
+    """``archive`` running while the caller does other things. Its output goes to files: a pipe nobody
+    reads fills up (64 kB: the JSON summary of a few hundred files) and blocks the command for good."""
+
+    def __init__(self, data: Path, *args: str):
+        self._out = tempfile.TemporaryFile()
+        self._err = tempfile.TemporaryFile()
+        self.started = time.monotonic()
+        self.proc = start(data, *args, stdout=self._out, stderr=self._err)
+        self.pid = self.proc.pid
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def wait(self, timeout: float | None = None) -> Ran:
+        """Wait for the end (killing the group after ``timeout``) and read what it printed."""
+        try:
+            code: int | None = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(self.pid)
+            self.proc.wait()
+            code = None
+        out, err = (self._read(f) for f in (self._out, self._err))
+        return Ran(self.proc.args, code, out, err, time.monotonic() - self.started)
+
+    @staticmethod
+    def _read(f) -> str:
+        f.seek(0)
+        text = f.read().decode("utf-8", "backslashreplace")
+        f.close()
+        return text
 
 
 def run(data: Path, *args: str, timeout: float = 300.0) -> Ran:
