@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 import index.cli  # noqa: F401  (registers search, reindex, export and the index hooks)
@@ -31,40 +33,33 @@ def catch_up(ctx: click.Context) -> None:
         store.close()
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Requests served at once.")
+              help="Requests served at once by each process.")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Server processes sharing the port  [default: the number of cores, at most 4].")
 @click.pass_context
-def serve(ctx, host, port, threads):
+def serve(ctx, host, port, threads, workers):
     """Serve the search pages and the JSON API (waitress; read-only)."""
-    from waitress import create_server
-
-    from webui import create_app
+    from webui import create_app, serving
     from webui.db import warm_up
 
     catch_up(ctx)
-    app = create_app({"DATA_DIR": str(ctx.obj)})
-    warm_up(app)
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="shuzhi-archive")
+        sock = serving.bind(host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
-    urls = [_url(str(h), p) for h, p in listening]
-    click.echo(f"述职报告档案 serving {ctx.obj} on {', '.join(urls)}  (Ctrl-C stops)")
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+
+    def make_app():
+        app = create_app({"DATA_DIR": str(ctx.obj)})
+        warm_up(app)
+        return app
+
+    workers = workers or min(os.cpu_count() or 1, 4)
+    ctx.exit(serving.run(make_app, sock, threads, workers, lambda m: click.echo(m, err=m.startswith("archive"))))
 
 
 def main() -> None:

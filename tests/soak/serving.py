@@ -35,8 +35,9 @@ SECTIONS = ["political", "performance", "party_building", "integrity", "problems
 class Server:
     """``archive serve`` on 127.0.0.1, any free port; stopped with SIGTERM (then SIGKILL of its group)."""
 
-    def __init__(self, data: Path, threads: int = 4, host: str | None = HOST):
+    def __init__(self, data: Path, threads: int = 4, host: str | None = HOST, workers: int | None = None):
         args = ["serve", "--port", "0", "--threads", str(threads)] + (["--host", host] if host else [])
+        args += ["--workers", str(workers)] if workers else []
         self.proc = procs.start(data, *args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
