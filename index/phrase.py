@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Iterable
 
+import numpy as np
+
 from archive.text import fold
 
 TABLES = ("phrase_trigram", "phrase_grams")
@@ -81,13 +83,24 @@ def match_expression(phrase: str) -> tuple[str, str]:
     return "phrase_grams", '"u' + _code(phrase) + '"'
 
 
-def find(conn: sqlite3.Connection, phrase: str) -> list[int]:
-    """Ids of every passage whose folded text contains the folded phrase, ascending."""
+def find(conn: sqlite3.Connection, phrase: str) -> np.ndarray:
+    """Ids of every passage whose folded text contains the folded phrase, ascending.
+
+    The ids come back as one comma-separated string parsed by numpy: a common
+    character pair matches a third of all passages, and a Python object per
+    row made that 2-3 times slower than the FTS5 lookup itself.
+    """
     phrase = fold(phrase)
     if not phrase:
-        return []
+        return np.empty(0, dtype=np.int64)
     table, expr = match_expression(phrase)
-    return [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid", (expr,))]
+    joined = conn.execute(f"SELECT group_concat(rowid) FROM {table} WHERE {table} MATCH ?", (expr,)).fetchone()[0]
+    if not joined:
+        return np.empty(0, dtype=np.int64)
+    ids = np.fromstring(joined, dtype=np.int64, sep=",")
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():  # FTS5 yields rowid order; not promised by group_concat
+        ids = np.unique(ids)
+    return ids
 
 
 def indexed_ids(conn: sqlite3.Connection, table: str) -> set[int]:

@@ -172,7 +172,7 @@ class Searcher:
     # -- evaluation ----------------------------------------------------------
 
     def _phrase(self, text: str) -> Scored:
-        pids = np.asarray(phrase.find(self.store.conn, text), dtype=np.int64)
+        pids = phrase.find(self.store.conn, text)
         return pids, np.full(len(pids), PHRASE_SCORE)
 
     def _words(self, text: str) -> Scored:
