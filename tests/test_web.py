@@ -457,7 +457,8 @@ def test_missing_archive_503_with_instructions(tmp_path):
 
 def test_favicon(client):
     assert client.get("/static/favicon.svg").status_code == 200
-    assert client.get("/favicon.ico").headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
 
 
 # -- archive serve -----------------------------------------------------------------------

@@ -6,7 +6,7 @@ import math
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from archive.errors import NotFound
 from archive.model import SECTION_TYPES
@@ -156,4 +156,5 @@ def citation(report_id: str, passage_no: int):
 
 @bp.get("/favicon.ico")
 def favicon():
-    return redirect(url_for("static", filename="favicon.svg"), code=301)
+    """The icon itself (browsers ask for this path whatever the page says), not a redirect to it."""
+    return current_app.send_static_file("favicon.svg")
