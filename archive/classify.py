@@ -15,12 +15,14 @@ HEADING_CUES: dict[str, tuple[str, ...]] = {
     "plans": ("下一步", "今后", "明年", "打算", "工作计划", "努力方向", "工作安排", "展望", "总体要求",
               "目标任务", "主要预期目标", "工作思路和", "重点任务"),
     "closing": ("结束语", "结语"),
-    "integrity": ("廉洁", "廉政", "勤廉", "清廉", "正风肃纪", "八项规定", "作风", "述廉", "自律", "四风", "纪律", "述责"),
+    "integrity": ("廉洁", "廉政", "勤廉", "清廉", "正风肃纪", "八项规定", "作风", "述廉", "自律", "四风", "纪律", "述责",
+                  "廉治"),
     "supervision": ("接受监督", "监督", "民主集中", "法治", "依法", "科学决策", "民主决策", "议事规则", "决策"),
     "party_building": ("班子", "党的建设", "队伍", "基层组织", "基层党建", "党建", "战斗堡垒", "选人用人", "干部", "组织建设",
                        "班长", "从严治党", "自身建设", "人才队伍", "党组织", "支部"),
     "political": ("理论学习", "政治站位", "政治建设", "政治", "对党忠诚", "两个维护", "两个确立", "主题教育", "党史",
-                  "学习教育", "理论武装", "思想引领", "思想建设", "忠诚", "党的领导", "全面领导", "学习贯彻"),
+                  "学习教育", "理论武装", "思想引领", "思想建设", "忠诚", "党的领导", "全面领导", "学习贯彻",
+                  "武装全党", "凝心铸魂"),
     "performance": ("履职", "成效", "担当", "经济", "招商", "重点工作", "工作回顾", "回顾", "发展", "项目", "民生",
                     "业务", "主要工作", "工作情况", "成绩", "担当作为", "营商环境", "改革", "建设", "工作"),
 }
@@ -56,13 +58,21 @@ def classify_heading(heading: str, *, kind: str = "", year: int | None = None) -
     return best[2] if best else None
 
 
-def classify_body(body: str) -> str | None:
-    """The type a body speaks of most, when it clearly speaks of one."""
+def classify_body(body: str, parent: str | None = None) -> str | None:
+    """The type a body speaks of most, when it clearly speaks of one.
+
+    Under a typed parent the body must clearly outweigh it: a subsection
+    whose heading names nothing (（一）坚决打赢疫情防控阻击战) belongs to its
+    parent's subject, and a passing "组织机关干部" does not make it party building.
+    """
     counts = {key: sum(body.count(c) for c in cues) for key, cues in BODY_CUES.items()}
     key, n = max(counts.items(), key=lambda kv: (kv[1], -_PRIORITY[kv[0]]))
+    if parent in BODY_CUES and key != parent:
+        return key if n >= 3 and n >= 2 * counts[parent] + 1 else None
     return key if n >= 2 else None
 
 
-def classify(heading: str, body: str, *, kind: str = "", year: int | None = None) -> str | None:
+def classify(heading: str, body: str, *, kind: str = "", year: int | None = None,
+             parent: str | None = None) -> str | None:
     """Heading first (the author's own label), body second."""
-    return classify_heading(heading, kind=kind, year=year) or classify_body(body)
+    return classify_heading(heading, kind=kind, year=year) or classify_body(body, parent)

@@ -167,7 +167,7 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         body = "\n".join(lines[i + 1 : end])
         htext = heading_text(lines[i])
         own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
-                       kind=kind, year=year)
+                       kind=kind, year=year, parent=stack[-1][2] if stack else None)
         if own is None and level == 1:
             own = classify_body(fold(body))
         stype = own or (stack[-1][2] if stack else "other")

@@ -142,3 +142,12 @@ def test_parse_seed_second_level_types(shared):
     path = next((shared / "seeds").glob("004_*.txt"))
     report = parse(clean(decode(path.read_bytes()).text), path.name)
     assert [s.section_type for s in report.sections if s.level == 2] == ["political", "party_building", "integrity"]
+
+
+def test_an_untyped_subsection_keeps_its_parents_subject_over_a_passing_body_word():
+    text = ("2020年度某镇党委书记述职报告\n二、担当作为，全力以赴抓重点工作\n"
+            "（一）坚决打赢疫情防控阻击战\n疫情发生后，组织机关干部和村组干部240余人下沉一线，全镇未发生一例确诊病例。\n"
+            "（二）加强基层组织\n新建党支部3个，组织干部培训，调整充实村干部队伍，发展党员12名。\n")
+    types = {s.heading: s.section_type for s in parse(text, "x.txt").sections}
+    assert types["（一）坚决打赢疫情防控阻击战"] == "performance"  # "干部" twice does not make it party building
+    assert types["（二）加强基层组织"] == "party_building"  # the heading names its subject
