@@ -164,38 +164,37 @@ def judge(method: str, path: str, capped: bool, a: Answer, also: frozenset = fro
     return problems
 
 
+def _ask(result: Crawl, label: str, ask: Callable[[], Answer]) -> Answer | None:
+    """Send one request and count it; a dropped connection is a failed request, counted and shown."""
+    result.sent += 1
+    try:
+        a = ask()
+    except Exception as exc:  # noqa: BLE001
+        result.problems.append(f"{label}: {type(exc).__name__}: {exc}")
+        return None
+    result.statuses[a.status] = result.statuses.get(a.status, 0) + 1
+    result.server_errors += a.status >= 500
+    result.slowest = max(result.slowest, a.seconds)
+    return a
+
+
 def crawl(send: Callable[..., Answer], target: Target) -> Crawl:
     result = Crawl()
     send("GET", "/?q=%E5%B7%A5%E4%BD%9C")  # warm-up, not judged: the first query loads jieba's dictionary
     for method, path, capped in requests(target):
-        try:
-            a = send(method, path)
-        except Exception as exc:  # noqa: BLE001 — a dropped connection is a failed request, counted and shown
-            result.sent += 1
-            result.problems.append(f"{method} {path[:120]}: {type(exc).__name__}: {exc}")
-            continue
-        result.sent += 1
-        result.statuses[a.status] = result.statuses.get(a.status, 0) + 1
-        result.server_errors += a.status >= 500
-        result.slowest = max(result.slowest, a.seconds)
-        result.problems += judge(method, path, capped, a)
+        a = _ask(result, f"{method} {path[:120]}", lambda: send(method, path))
+        if a is not None:
+            result.problems += judge(method, path, capped, a)
     for headers in HOSTILE_HEADERS:
         for path in ["/", f"/r/{target.report_id}/cite/{target.passage_no}?format=bibtex", "/api/search?q=x",
                      "/static/style.css"]:
             name = next(iter(headers))
             where = f"{path} with a hostile {name} header ({len(headers[name])} characters)"
-            try:
-                a = send("GET", path, headers)
-            except Exception as exc:  # noqa: BLE001
-                result.sent += 1
-                result.problems.append(f"GET {where}: {type(exc).__name__}: {exc}")
-                continue
-            result.sent += 1
-            result.statuses[a.status] = result.statuses.get(a.status, 0) + 1
-            result.server_errors += a.status >= 500
-            also = frozenset({416}) if name == "Range" else frozenset()  # a range past the end of a file
-            result.problems += [p.replace(f"GET {path}", f"GET {where}", 1)
-                                for p in judge("GET", path, False, a, also)]
+            a = _ask(result, f"GET {where}", lambda: send("GET", path, headers))
+            if a is not None:
+                also = frozenset({416}) if name == "Range" else frozenset()  # a range past the end of a file
+                result.problems += [p.replace(f"GET {path}", f"GET {where}", 1)
+                                    for p in judge("GET", path, False, a, also)]
     return result
 
 
