@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import re
 import sqlite3
 from pathlib import Path
@@ -15,6 +14,7 @@ from archive.text import fold
 from index.query import QueryError, parse
 from index.search import Searcher
 from tests.conftest import run, write_reports
+from tests.bench.phrases import random_substrings
 
 MINI = {
     "a.txt": "2021年度县科技局局长述职报告\n各位领导、同志们：\n一、加强理论学习\n坚决做到“两个维护”，深入开展主题教育。\n"
@@ -56,19 +56,8 @@ def truth_ids(conn: sqlite3.Connection, phrase: str, folded=None) -> set[int]:
 
 
 def random_cjk_substrings(conn, n: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    passages = [t for (t,) in conn.execute("SELECT text FROM passages ORDER BY id")]
-    out: list[str] = []
-    while len(out) < n:
-        text = rng.choice(passages)
-        runs = re.findall(r"[\u4e00-\u9fff]{2,}", text)
-        if not runs:
-            continue
-        run_ = rng.choice(runs)
-        size = rng.randint(2, min(10, len(run_)))
-        start = rng.randint(0, len(run_) - size)
-        out.append(run_[start:start + size])
-    return out
+    """The benchmark's sampler: random CJK substrings of 2-10 characters of the passages."""
+    return random_substrings(conn.execute("SELECT id, text FROM passages ORDER BY id").fetchall(), n, seed)
 
 
 def assert_phrases_exact(data: Path, n: int) -> None:
