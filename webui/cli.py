@@ -59,7 +59,7 @@ def serve(ctx, host, port, threads, workers):
         return app
 
     workers = workers or min(os.cpu_count() or 1, 4)
-    ctx.exit(serving.run(make_app, sock, threads, workers, lambda m: click.echo(m, err=m.startswith("archive"))))
+    ctx.exit(serving.run(make_app, sock, threads, workers, click.echo))
 
 
 def main() -> None:

@@ -52,7 +52,11 @@ def run(make_app: Callable[[], object], sock: socket.socket, threads: int, worke
         f"({workers} process{'es' if workers > 1 else ''} × {threads} threads; Ctrl-C stops)")
     if workers == 1 or not hasattr(os, "fork"):
         return _serve(make_app, sock, threads)
-    return _supervise(make_app, sock, threads, workers, say)
+    return _supervise(make_app, sock, threads, workers)
+
+
+def _notice(message: str) -> None:
+    print(f"archive serve: {message}", file=sys.stderr, flush=True)
 
 
 def _serve(make_app: Callable[[], object], sock: socket.socket, threads: int) -> int:
@@ -72,11 +76,10 @@ class _Stop(Exception):
     """SIGTERM or SIGINT reached the supervising parent."""
 
 
-def _supervise(make_app, sock, threads: int, workers: int, say) -> int:
+def _supervise(make_app, sock, threads: int, workers: int) -> int:
     parent = os.getpid()
     children: dict[int, float] = {}  # pid → started
     quick_deaths = 0
-    stopping = False
 
     def spawn() -> None:
         pid = os.fork()
@@ -88,14 +91,12 @@ def _supervise(make_app, sock, threads: int, workers: int, say) -> int:
                 die_with_parent(parent)
                 status = _serve(make_app, sock, threads)
             except BaseException as exc:  # noqa: BLE001 — a worker says why it stops, never a traceback
-                print(f"archive serve: worker {os.getpid()} stopped: {exc!r}", file=sys.stderr, flush=True)
+                _notice(f"worker {os.getpid()} stopped: {exc!r}")
             finally:
                 os._exit(status)
         children[pid] = time.monotonic()
 
     def stop(signum, _frame) -> None:
-        nonlocal stopping
-        stopping = True
         raise _Stop  # waitpid() retries after a handler that returns (PEP 475)
 
     signal.signal(signal.SIGTERM, stop)
@@ -103,19 +104,19 @@ def _supervise(make_app, sock, threads: int, workers: int, say) -> int:
     for _ in range(workers):
         spawn()
     try:
-        while children and not stopping:
+        while children:
             try:
                 pid, status = os.waitpid(-1, 0)
-            except (_Stop, ChildProcessError):
+            except ChildProcessError:
                 break
             started = children.pop(pid, None)
-            if started is None or stopping:
+            if started is None:
                 continue
             quick_deaths = quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH else 0
             if quick_deaths > RESTARTS:
-                say(f"archive serve: workers keep dying at start (last status {status}); stopping")
+                _notice(f"workers keep dying at start (last status {status}); stopping")
                 return 1
-            say(f"archive serve: worker {pid} ended (status {status}); starting another")
+            _notice(f"worker {pid} ended (status {status}); starting another")
             spawn()
     except _Stop:
         pass
@@ -135,6 +136,9 @@ def _supervise(make_app, sock, threads: int, workers: int, say) -> int:
             else:
                 time.sleep(0.05)
         for pid in children:
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         sock.close()
     return 0

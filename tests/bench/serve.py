@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.soak import serving as soak_serving
+
 from .queries import QueryClass, Timing
 
 READY_TIMEOUT = 90.0
@@ -96,13 +98,7 @@ class Server:
 
 
 def get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    return soak_serving.get("127.0.0.1", port, path, timeout)
 
 
 def paths(qclass: QueryClass) -> list[str]:

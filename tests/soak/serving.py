@@ -71,13 +71,7 @@ class Server:
         return f"http://{self.host}:{self.port}"
 
     def get(self, path: str, timeout: float = 30.0) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            conn.request("GET", path)
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
+        return get(self.host, self.port, path, timeout)
 
     def json(self, path: str) -> dict:
         status, body = self.get(path)
@@ -109,6 +103,17 @@ class Server:
                 procs.kill_group(self.proc.pid)
                 self.proc.wait()
         procs.kill_group(self.proc.pid)
+
+
+def get(host: str, port: int, path: str, timeout: float = 30.0) -> tuple[int, bytes]:
+    """One GET on a fresh connection: (status, body)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
 
 
 def _address(hexaddr: str) -> str:
