@@ -38,6 +38,12 @@ def segment_for_search(text: str) -> list[tuple[str, int, int]]:
     return [(w, s, e) for w, s, e in _jieba().tokenize(fold(text), mode="search") if _WORDLIKE.search(w)]
 
 
+def index_words(folded: str) -> list[str]:
+    """The ``body`` field's terms for already-folded text, as the analyzer yields them, without Token objects."""
+    return [w for w in _jieba().lcut_for_search(folded)
+            if _WORDLIKE.search(w) and not (len(w) == 1 and w.isascii())]
+
+
 def query_words(text: str) -> list[str]:
     """The words of an unquoted query: precise-mode segmentation of the folded text."""
     return [w for w in _jieba().lcut(fold(text)) if _WORDLIKE.search(w)]

@@ -51,21 +51,28 @@ def _code(c: str) -> str:
     return format(ord(c), "06x")
 
 
+_HEX: dict[str, str] = {}
+
+
 def gram_tokens(folded: str) -> str:
     """'u' + one code point, 'b' + two: each distinct 1- and 2-character substring once."""
-    codes = [_code(c) for c in folded]
+    hexes = _HEX
+    codes = [hexes.get(c) or hexes.setdefault(c, _code(c)) for c in folded]
     grams = {"u" + c for c in codes}
-    grams.update("b" + a + b for a, b in zip(codes, codes[1:]))
+    grams.update(["b" + a + b for a, b in zip(codes, codes[1:])])
     return " ".join(grams)
 
 
-def add(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> int:
-    """rows: (passage id, passage text). The caller owns the transaction."""
-    batch = [(pid, fold(text)) for pid, text in rows]
-    conn.executemany("INSERT INTO phrase_trigram(rowid, body) VALUES (?, ?)", batch)
-    conn.executemany("INSERT INTO phrase_grams(rowid, grams) VALUES (?, ?)",
-                     [(pid, gram_tokens(f)) for pid, f in batch])
-    return len(batch)
+def row(pid: int, folded: str) -> tuple[int, str, str]:
+    """What ``add`` writes for one passage; pure, so index workers prepare it in parallel."""
+    return pid, folded, gram_tokens(folded)
+
+
+def add(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> int:
+    """rows: ``row(pid, folded text)`` of each passage. The caller owns the transaction."""
+    conn.executemany("INSERT INTO phrase_trigram(rowid, body) VALUES (?, ?)", [(p, f) for p, f, _ in rows])
+    conn.executemany("INSERT INTO phrase_grams(rowid, grams) VALUES (?, ?)", [(p, g) for p, _, g in rows])
+    return len(rows)
 
 
 def high_water(conn: sqlite3.Connection) -> int:

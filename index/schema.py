@@ -5,7 +5,8 @@ No passage text is stored (SQLite has it), there is no character field
 indexing 1.5× slower, and word proximity is cheaper to judge on the few
 passages that rank first (``search.proximity``). ``pid`` is the archive's
 passage id, kept as a column so a hit maps to its passage without reading
-stored fields.
+stored fields; it is one term per passage (``shift_step=0``), not sixteen:
+nothing asks Whoosh for ranges of passage ids.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ INDEX_NAME = "passages"
 
 def make_schema() -> Schema:
     return Schema(
-        pid=NUMERIC(int, bits=64, signed=False, stored=False, unique=True, sortable=True),
+        pid=NUMERIC(int, bits=64, signed=False, stored=False, unique=True, sortable=True, shift_step=0),
         report_id=ID(),
         section_type=ID(),
         year=ID(),
