@@ -92,21 +92,21 @@ def _rows(store: Store, after: int):
     """Passages above a mark, with their report's metadata, in id order, a chunk at a time."""
     last = after
     while True:
-        rows = store.conn.execute(_SELECT + "WHERE p.id > ? ORDER BY p.id LIMIT ?", (last, CHUNK)).fetchall()
+        rows = store.conn.execute(PASSAGE_ROWS + "WHERE p.id > ? ORDER BY p.id LIMIT ?", (last, CHUNK)).fetchall()
         if not rows:
             return
         yield rows
         last = rows[-1][0]
 
 
-_SELECT = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
+PASSAGE_ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
            "JOIN reports r ON r.report_id = p.report_id ")
 
 
 def _rows_by_id(store: Store, pids: list[int]):
     for i in range(0, len(pids), CHUNK):
         some = pids[i:i + CHUNK]
-        yield store.conn.execute(_SELECT + f"WHERE p.id IN ({','.join('?' * len(some))}) ORDER BY p.id",
+        yield store.conn.execute(PASSAGE_ROWS + f"WHERE p.id IN ({','.join('?' * len(some))}) ORDER BY p.id",
                                  some).fetchall()
 
 
@@ -159,13 +159,13 @@ class _Here:
 
     def __init__(self, ix) -> None:
         self.builds = _Builds(ix)
-        self.result = None
+        self.results: deque = deque()
 
     def send(self, job) -> None:
-        self.result = self.builds.take(job)
+        self.results.append(self.builds.take(job))
 
     def recv(self):
-        return self.result
+        return self.results.popleft()
 
     def finish(self) -> list:
         return self.builds.finish()

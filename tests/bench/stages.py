@@ -10,10 +10,10 @@ own figure:
   store's writes and the importer's ``commit`` timed by thin subclasses, so
   dedupe (hash lookup, LSH, Jaccard check) is told apart from SQLite writes
   and from the source files written beside them;
-* the FTS5 phrase tables built over the replay's passages.
-
-The Whoosh part of the index sync is what ``archive reindex`` takes beyond
-the phrase tables (see ``__main__``).
+* the index sync's parts over the replay's passages, on one core: analysis
+  (fold, phrase rows, jieba search-mode words), FTS5 inserts, Whoosh segment
+  building. The real sync runs the first and last in worker processes, in
+  parallel with the inserts; its wall time is ``archive reindex``'s.
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ def replay(corpus: Path, scratch: Path) -> dict:
         importer = timed_importer_class(clock)(store)
         summary: ImportSummary = importer.run([str(corpus)], workers=1)
         total = time.perf_counter() - t
-        fts = phrase_tables(store)
+        index = index_stages(store, scratch.parent / (scratch.name + "-index"))
     finally:
         store.close()
     commit = clock.seconds.get("commit", 0.0)
@@ -226,27 +226,45 @@ def replay(corpus: Path, scratch: Path) -> dict:
         "lookups": clock.seconds.get("lookups", 0.0),
         "calls": dict(clock.calls),
         "added": len(summary.added), "duplicates": len(summary.duplicates), "failed": len(summary.failed),
-        "fts_seconds": fts,
+        "index": index,
     }
 
 
-def phrase_tables(store: Store) -> float | None:
-    """Seconds to build the FTS5 phrase tables over every passage (None if the index layer changed shape)."""
-    try:
-        from index import phrase
-    except ImportError:
-        return None
-    if not all(hasattr(phrase, n) for n in ("create", "add")):
-        return None
+def index_stages(store: Store, scratch: Path) -> dict:
+    """The index sync's parts on one core, a chunk at a time as its workers do: analysis (fold,
+    phrase rows, jieba words), the FTS5 inserts, and Whoosh segment building (into a scratch index)."""
+    from index import indexer, phrase
+    from index.schema import open_or_create
+    from index.segments import SegmentBuilder
+
+    ix = open_or_create(scratch)
     conn = store.conn
-    t = time.perf_counter()
     phrase.create(conn)
-    last = 0
+    seconds = {"index_analysis": 0.0, "fts_insert": 0.0, "segment_build": 0.0}
+    builder, last = None, 0
     while True:
-        rows = conn.execute("SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT 5000", (last,)).fetchall()
+        rows = conn.execute(indexer.PASSAGE_ROWS + "WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                            (last, indexer.CHUNK)).fetchall()
         if not rows:
             break
-        with store.transaction():
-            phrase.add(conn, rows)
         last = rows[-1][0]
-    return time.perf_counter() - t
+        t = time.perf_counter()
+        phrase_rows, docs = indexer.analyse(rows, 0, 0)
+        t1 = time.perf_counter()
+        with store.transaction():
+            phrase.add(conn, phrase_rows)
+        t2 = time.perf_counter()
+        builder = builder or SegmentBuilder(ix.storage, ix.indexname, ix.schema)
+        builder.add(docs)
+        if len(builder) >= indexer.SEGMENT_PASSAGES:
+            builder.finish()
+            builder = None
+        t3 = time.perf_counter()
+        seconds["index_analysis"] += t1 - t
+        seconds["fts_insert"] += t2 - t1
+        seconds["segment_build"] += t3 - t2
+    if builder is not None:
+        t = time.perf_counter()
+        builder.finish()
+        seconds["segment_build"] += time.perf_counter() - t
+    return seconds

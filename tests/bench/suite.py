@@ -134,6 +134,7 @@ def _measure(r, size, args, corpus, extra, files, manifest, run_dir, data) -> No
     prep = stages.prepare_pass(files)
     rep = stages.replay(corpus, run_dir / "scratch")
     shutil.rmtree(run_dir / "scratch", ignore_errors=True)
+    shutil.rmtree(run_dir / "scratch-index", ignore_errors=True)
 
     say(f"[{size:,}] re-import, +{ADD_REPORTS}, reindex, check")
     again, _ = import_run(data, corpus)
@@ -170,10 +171,8 @@ def _stages(prep: dict, rep: dict, reindex: dict, e2e: float) -> dict:
            "sqlite_writes": rep["sqlite_writes"], "source_files": rep["source_files"],
            "other": max(0.0, rep["seconds"] - prep["seconds"] - rep["commit"] - rep["source_files"]),
            "index_sync": sync}
-    if rep.get("fts_seconds") is not None:
-        out["fts"] = rep["fts_seconds"]
-        out["whoosh"] = max(0.0, sync - rep["fts_seconds"])
-    out["single_core_total"] = rep["seconds"] + sync
+    out.update(rep.get("index") or {})
+    out["single_core_total"] = rep["seconds"] + sum((rep.get("index") or {"sync": sync}).values())
     out["e2e_wall"] = e2e
     return out
 

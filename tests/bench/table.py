@@ -132,12 +132,14 @@ def rows(r: dict) -> list[Row]:
                            ("    hash + minhash", "hash+minhash"), ("  dedupe (hash, LSH, Jaccard)", "dedupe"),
                            ("  SQLite writes", "sqlite_writes"), ("  source files (fsync each)", "source_files"),
                            ("  walk/read/sha/bytes lookups", "other"),
-                           ("  index sync (archive reindex)", "index_sync"), ("    FTS5 phrase tables", "fts"),
-                           ("    Whoosh (reindex − FTS5)", "whoosh")):
+                           ("  index: fold + phrase rows + jieba words", "index_analysis"),
+                           ("  index: FTS5 phrase inserts", "fts_insert"),
+                           ("  index: Whoosh segments built", "segment_build"),
+                           ("  index sync wall, in parallel (archive reindex)", "index_sync")):
             v = st.get(key)
             if v is None:
                 continue
-            share = f"{100 * v / one:.0f} %" if one else ""
+            share = f"{100 * v / one:.0f} %" if one and key != "index_sync" else "wall"
             out.append(Row(label, f"{secs(v)} · {share} · {per_s(chars / v) if v else 'n/a'}"))
     d = r.get("disk", {})
     out += [
