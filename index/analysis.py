@@ -41,7 +41,7 @@ def segment_for_search(text: str) -> list[tuple[str, int, int]]:
 def index_words(folded: str) -> list[str]:
     """The ``body`` field's terms for already-folded text, as the analyzer yields them, without Token objects."""
     return [w for w in _jieba().lcut_for_search(folded)
-            if _WORDLIKE.search(w) and not (len(w) == 1 and w.isascii())]
+            if (w[0].isalnum() or _WORDLIKE.search(w)) and not (len(w) == 1 and w.isascii())]
 
 
 def query_words(text: str) -> list[str]:

@@ -14,6 +14,7 @@ the passages they mirror: the high-water mark is ``max(rowid)``.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from typing import Iterable
 
@@ -51,16 +52,23 @@ def _code(c: str) -> str:
     return format(ord(c), "06x")
 
 
-_HEX: dict[str, str] = {}
+_TOKENS: dict[str, str] = {}
+_TOKENS_MAX = 1_000_000  # memo of gram → token; common grams recur in every passage
+
+
+def _token(gram: str) -> str:
+    token = ("u" + _code(gram)) if len(gram) == 1 else ("b" + _code(gram[0]) + _code(gram[1]))
+    if len(_TOKENS) < _TOKENS_MAX:
+        _TOKENS[gram] = token
+    return token
 
 
 def gram_tokens(folded: str) -> str:
     """'u' + one code point, 'b' + two: each distinct 1- and 2-character substring once."""
-    hexes = _HEX
-    codes = [hexes.get(c) or hexes.setdefault(c, _code(c)) for c in folded]
-    grams = {"u" + c for c in codes}
-    grams.update(["b" + a + b for a, b in zip(codes, codes[1:])])
-    return " ".join(grams)
+    grams = set(map(operator.add, folded, folded[1:]))
+    grams.update(folded)
+    memo = _TOKENS
+    return " ".join([memo.get(g) or _token(g) for g in grams])
 
 
 def row(pid: int, folded: str) -> tuple[int, str, str]:

@@ -73,6 +73,7 @@ class SegmentBuilder:
         self._others: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = defaultdict(lambda: defaultdict(list))
         self._fields = [(name, schema[name]) for name in sorted(schema.names()) if name != WORDS]
         self._words_field = schema[WORDS]
+        self._terms_of: dict[tuple[str, Any], list] = {}
 
     def __len__(self) -> int:
         return self.docnum
@@ -107,7 +108,12 @@ class SegmentBuilder:
             if value is None:
                 continue
             if field.indexed:
-                for tbytes, _freq, weight, vbytes in field.index(value):
+                items = self._terms_of.get((name, value))
+                if items is None:
+                    items = list(field.index(value))
+                    if name != "pid":  # facet values repeat; ids do not
+                        self._terms_of[(name, value)] = items
+                for tbytes, _freq, weight, vbytes in items:
                     self._others[name][tbytes].append((docnum, weight, vbytes))
             perdoc.add_field(name, field, value if field.stored else None, 0)
             if field.column_type:
