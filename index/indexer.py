@@ -4,8 +4,17 @@ Passages are append-only and immutable (a report's id is the hash of its
 text), so each structure only needs a high-water mark: the largest passage
 id it holds. ``sync`` adds everything above the lowest mark and is safe to
 repeat after a crash at any point: FTS rows are written in SQLite
-transactions, Whoosh documents are keyed by ``pid`` and a Whoosh commit is
-atomic. ``rebuild`` starts from nothing; ``check`` compares id sets.
+transactions in id order, and the Whoosh segments a sync builds become
+visible in one atomic TOC commit (a killed sync leaves files that Whoosh's
+next commit deletes). ``rebuild`` starts from nothing; ``check`` compares
+id sets.
+
+Indexing is CPU-bound (jieba is most of it), so a large sync runs in one
+worker process per core: each folds and segments chunks of passages and
+builds whole Whoosh segments (``segments``), while this process writes
+the phrase tables. Small segments left by many small imports are folded
+into the next sync's segment by indexing their passages again, which
+keeps the segment count, and so query cost, bounded.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ CHUNK = 2000
 #: Below this many passages to index, one process does it all (starting workers costs more).
 PARALLEL_FROM = 3000
 #: A worker closes its segment at this many passages: bounds its memory, whatever the archive's size.
-SEGMENT_PASSAGES = 150_000
+SEGMENT_PASSAGES = 100_000
 #: Segments below this size are small; when this many have gathered, a sync folds them into one.
 SMALL_SEGMENT = 20_000
 MERGE_SMALL_AT = 8
@@ -100,7 +109,7 @@ def _rows(store: Store, after: int):
 
 
 PASSAGE_ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
-           "JOIN reports r ON r.report_id = p.report_id ")
+                "JOIN reports r ON r.report_id = p.report_id ")
 
 
 def _rows_by_id(store: Store, pids: list[int]):
@@ -285,13 +294,13 @@ def sync(store: Store, *, workers: int | None = None) -> SyncReport:
                 with store.transaction():
                     report.added_phrase += phrase.add(conn, rows)
 
-        jobs = itertools.chain(((rows, fts_mark, w_mark) for rows in _rows(store, min(fts_mark, w_mark))),
-                               ((rows, float("inf"), 0) for rows in _rows_by_id(store, redo)))
-        for i, job in enumerate(jobs):
+        new = ((rows, fts_mark, w_mark) for rows in _rows(store, min(fts_mark, w_mark)))
+        again = ((rows, float("inf"), 0) for rows in _rows_by_id(store, redo))  # words only
+        for i, job in enumerate(itertools.chain(new, again)):
             worker = pool[i % len(pool)]
             worker.send(job)
             in_flight.append(worker)
-            report.added_words += sum(1 for r in job[0] if r[0] > job[2])
+            report.added_words += sum(1 for r in job[0] if r[0] > w_mark)
             while len(in_flight) > 2 * len(pool) - 1:
                 collect()
         while in_flight:
@@ -300,7 +309,6 @@ def sync(store: Store, *, workers: int | None = None) -> SyncReport:
     finally:
         for worker in pool:
             worker.stop()
-    report.added_words -= len(redo)
     if built:
         gone = {s.segment_id() for s in merged}
         writer = ix.writer()

@@ -95,7 +95,7 @@ class SegmentBuilder:
         pairs, freq = np.unique((doc << np.uint64(32)) | np.array(tids, dtype=np.uint64), return_counts=True)
         self._docs.append((pairs >> np.uint64(32)).astype(np.uint32))
         self._tids.append((pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        self._freqs.append(freq.astype(np.uint32))
+        self._freqs.append(freq.astype(np.uint16 if freq.max() < 65536 else np.uint32))
         self.postings += len(pairs)
 
     def _add_fields(self, words: list[str], values: dict[str, Any]) -> None:
@@ -145,21 +145,39 @@ class SegmentBuilder:
         self.segment.set_doc_count(self.docnum)
         return self.segment
 
+    def _term_major(self, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Postings regrouped by term (in ``rank`` order), documents ascending within each term.
+
+        A counting sort, chunk by chunk, freeing each chunk as it is placed:
+        the builder's peak of memory is the output plus one chunk, not the
+        several whole-segment copies a global sort would make.
+        """
+        counts = np.zeros(len(rank), dtype=np.int64)
+        for tids in self._tids:
+            counts += np.bincount(rank[tids], minlength=len(rank))
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        fill = bounds[:-1].copy()
+        docs = np.empty(int(bounds[-1]), dtype=np.uint32)
+        freqs = np.empty(int(bounds[-1]), dtype=np.result_type(*self._freqs) if self._freqs else np.uint32)
+        while self._tids:
+            ranks = rank[self._tids.pop(0)]
+            order = np.argsort(ranks, kind="stable")  # chunks arrive in document order; keep it per term
+            ranks = ranks[order]
+            firsts = np.flatnonzero(np.concatenate(([True], ranks[1:] != ranks[:-1])))
+            sizes = np.diff(np.concatenate((firsts, [len(ranks)])))
+            at = fill[ranks] + (np.arange(len(ranks)) - np.repeat(firsts, sizes))
+            docs[at] = self._docs.pop(0)[order]
+            freqs[at] = self._freqs.pop(0)[order]
+            fill[ranks[firsts]] += sizes
+        return docs, freqs, bounds.tolist()
+
     def _write_words(self, fw) -> None:
         encoded = [w.encode("utf-8") for w in self.terms]
         by_bytes = np.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int64)
-        rank = np.empty(len(encoded), dtype=np.int64)
-        rank[by_bytes] = np.arange(len(encoded))
-        tids = rank[np.concatenate(self._tids)]
-        docs = np.concatenate(self._docs)
-        freqs = np.concatenate(self._freqs)
-        self._tids = self._docs = self._freqs = []
-        order = np.lexsort((docs, tids))
-        tids, docs, freqs = tids[order], docs[order], freqs[order]
+        rank = np.empty(len(encoded), dtype=np.uint32)
+        rank[by_bytes] = np.arange(len(encoded), dtype=np.uint32)
+        docs, freqs, bounds = self._term_major(rank)
         qlen_of_doc = np.array([_quantized(n) for n in self.lengths], dtype=np.int64)
-        qlens = qlen_of_doc[docs]
-        starts = np.flatnonzero(np.diff(tids)) + 1
-        bounds = np.concatenate(([0], starts, [len(tids)])).tolist()
         packed: dict[int, bytes] = {}
         block = self.codec._blocklimit
         for i in range(len(bounds) - 1):
@@ -176,7 +194,7 @@ class SegmentBuilder:
                 pw._weights = array("f", f.astype(np.float32).tobytes())
                 pw._values = [packed.get(x) or packed.setdefault(x, pack_uint(x)) for x in flist]
                 pw._maxweight = float(max(flist))
-                q = qlens[b:e]
+                q = qlen_of_doc[docs[b:e]]
                 q = q[q > 0]
                 pw._minlength = int(q.min()) if len(q) else None
                 pw._maxlength = int(q.max()) if len(q) else 0

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import TEXT
 
 from archive.store import Store
 from index import indexer
 from index.schema import INDEX_NAME, make_schema
-from index.segments import SegmentBuilder
+from index.analysis import ChineseAnalyzer
+from index.segments import SegmentBuilder, supported
 from tests.bench import generate
 from tests.bench.serve import archive_command
 from tests.conftest import run
@@ -34,6 +36,20 @@ ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM p
 def passages(data: Path) -> list[tuple]:
     with sqlite3.connect(data / "archive.db") as conn:
         return conn.execute(ROWS).fetchall()
+
+
+def open_index(data: Path):
+    return whoosh_index.open_dir(str(data / "index"), indexname=INDEX_NAME)
+
+
+def indexed(data: Path, how) -> tuple:
+    """``how(store)`` (a sync or a rebuild) on the archive at ``data``: its report, the passages, the index."""
+    store = Store(data)
+    try:
+        report = how(store)
+    finally:
+        store.close()
+    return report, passages(data), open_index(data)
 
 
 def whoosh_reference(rows: list[tuple], folder: Path):
@@ -112,7 +128,7 @@ def test_a_built_segment_is_byte_for_byte_what_whooshs_writer_writes(sample_arch
 def test_the_parallel_sync_indexes_what_whooshs_writer_would(generated, tmp_path):
     rows = passages(generated)
     assert len(rows) > indexer.PARALLEL_FROM
-    ix = whoosh_index.open_dir(str(generated / "index"), indexname=INDEX_NAME)
+    ix = open_index(generated)
     assert len(ix._segments()) >= 2, "the import's sync should have used its worker processes"
     assert contents(ix) == contents(whoosh_reference(rows, tmp_path / "whoosh"))
     assert run("check", data=generated).exit_code == 0
@@ -123,16 +139,10 @@ def test_a_worker_segment_closes_at_its_size_and_the_rest_is_unchanged(generated
     shutil.copytree(generated, data)
     monkeypatch.setattr(indexer, "CHUNK", 500)
     monkeypatch.setattr(indexer, "SEGMENT_PASSAGES", 1000)  # a worker closes a segment every second chunk
-    store = Store(data)
-    try:
-        report = indexer.rebuild(store)
-    finally:
-        store.close()
-    rows = passages(data)
+    report, rows, ix = indexed(data, indexer.rebuild)
     assert report.added_words == report.added_phrase == len(rows)
-    ix = whoosh_index.open_dir(str(data / "index"), indexname=INDEX_NAME)
     assert len(ix._segments()) >= 3
-    assert contents(ix) == contents(whoosh_index.open_dir(str(generated / "index"), indexname=INDEX_NAME))
+    assert contents(ix) == contents(open_index(generated))
 
 
 def test_small_segments_are_folded_into_one_as_they_gather(samples, tmp_path, monkeypatch):
@@ -146,10 +156,27 @@ def test_small_segments_are_folded_into_one_as_they_gather(samples, tmp_path, mo
         for f in files[i:i + 3]:
             shutil.copy(f, batch / f.name)
         assert run("import", str(batch), data=data).exit_code == 0
-        counts.append(len(whoosh_index.open_dir(str(data / "index"), indexname=INDEX_NAME)._segments()))
+        counts.append(len(open_index(data)._segments()))
     assert max(counts) <= 3 and 1 in counts[1:], counts  # they gathered, then were folded
-    ix = whoosh_index.open_dir(str(data / "index"), indexname=INDEX_NAME)
+    ix = open_index(data)
     assert contents(ix) == contents(whoosh_reference(passages(data), tmp_path / "whoosh"))
+    assert run("check", data=data).exit_code == 0
+
+
+def test_an_index_the_builder_does_not_write_is_kept_by_whooshs_own_writer(sample_archive, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(sample_archive, data)
+    shutil.rmtree(data / "index")
+    (data / "index").mkdir()
+    schema = make_schema()
+    schema.remove("body")
+    schema.add("body", TEXT(analyzer=ChineseAnalyzer(), phrase=True))  # positions: not what segments writes
+    whoosh_index.create_in(str(data / "index"), schema, indexname=INDEX_NAME)
+    assert not supported(schema)
+    report, rows, ix = indexed(data, indexer.sync)
+    assert report.added_words == len(rows)
+    assert ix.schema["body"].format.supports("positions")
+    assert contents(ix) == contents(whoosh_reference(rows, tmp_path / "whoosh"))
     assert run("check", data=data).exit_code == 0
 
 
@@ -200,8 +227,8 @@ def test_kill_9_of_a_parallel_reindex_takes_its_workers_and_the_next_search_repa
     repaired = run("search", "发展", data=data)
     assert repaired.exit_code == 0, repaired.output
     assert run("check", data=data).exit_code == 0
-    ix = whoosh_index.open_dir(str(data / "index"), indexname=INDEX_NAME)
-    assert contents(ix) == contents(whoosh_index.open_dir(str(generated / "index"), indexname=INDEX_NAME))
+    ix = open_index(data)
+    assert contents(ix) == contents(open_index(generated))
 
 
 @pytest.mark.skipif(os.cpu_count() == 1, reason="one core: the sync does not start workers")
@@ -219,5 +246,5 @@ def test_a_dead_worker_is_a_clear_error_and_the_next_run_finishes(generated, tmp
     again = run("reindex", data=data)
     assert again.exit_code == 0, again.output
     assert run("check", data=data).exit_code == 0
-    ix = whoosh_index.open_dir(str(data / "index"), indexname=INDEX_NAME)
-    assert contents(ix) == contents(whoosh_index.open_dir(str(generated / "index"), indexname=INDEX_NAME))
+    ix = open_index(data)
+    assert contents(ix) == contents(open_index(generated))
