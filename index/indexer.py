@@ -47,7 +47,7 @@ CHUNK = 2000
 #: Below this many passages to index, one process does it all (starting workers costs more).
 PARALLEL_FROM = 3000
 #: A worker closes its segment at this many passages: bounds its memory, whatever the archive's size.
-SEGMENT_PASSAGES = 100_000
+SEGMENT_PASSAGES = 50_000
 #: Segments below this size are small; when this many have gathered, a sync folds them into one.
 SMALL_SEGMENT = 20_000
 MERGE_SMALL_AT = 8

@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--queries", type=int, default=200, help="timed queries per class and client count")
     ap.add_argument("--budget", type=float, default=30.0, help="seconds at most per class and client count")
     ap.add_argument("--phrases", type=int, default=500, help="random phrases for the exact-phrase guarantee")
+    ap.add_argument("--stages", action=argparse.BooleanOptionalAction, default=True,
+                    help="time each stage in one process too (a single-core replay: long at large sizes)")
     ap.add_argument("--http", action=argparse.BooleanOptionalAction, default=True, help="query over HTTP too")
     ap.add_argument("--keep", action="store_true", help="keep the archives under --workdir")
     ap.add_argument("--vocab", type=Path, default=None, help="word-list folder (default tests/fixtures/vocab)")

@@ -129,12 +129,13 @@ def _measure(r, size, args, corpus, extra, files, manifest, run_dir, data) -> No
     r["disk"] = _disk(data, chars)
     r["corpus"]["similarity"] = stages.original_similarity(corpus, manifest)
 
-    say(f"[{size:,}] stages in-process (prepare, replay, analyzer)")
-    r["analyzer"] = stages.analyzer_anchor(files)
-    prep = stages.prepare_pass(files)
-    rep = stages.replay(corpus, run_dir / "scratch")
-    shutil.rmtree(run_dir / "scratch", ignore_errors=True)
-    shutil.rmtree(run_dir / "scratch-index", ignore_errors=True)
+    if args.stages:
+        say(f"[{size:,}] stages in-process (prepare, replay, analyzer)")
+        r["analyzer"] = stages.analyzer_anchor(files)
+        prep = stages.prepare_pass(files)
+        rep = stages.replay(corpus, run_dir / "scratch")
+        shutil.rmtree(run_dir / "scratch", ignore_errors=True)
+        shutil.rmtree(run_dir / "scratch-index", ignore_errors=True)
 
     say(f"[{size:,}] re-import, +{ADD_REPORTS}, reindex, check")
     again, _ = import_run(data, corpus)
@@ -150,8 +151,9 @@ def _measure(r, size, args, corpus, extra, files, manifest, run_dir, data) -> No
                     "tree_rss": reindex.tree_rss}
     check = procs.run(archive(data, "check"))
     r["check"] = {"seconds": check.seconds, "exit": check.returncode, "output": check.stdout[-500:]}
-    r["stages"] = _stages(prep, rep, r["reindex"], m.seconds)
-    r["stages_raw"] = {"prepare": prep, "replay": rep}
+    if args.stages:
+        r["stages"] = _stages(prep, rep, r["reindex"], m.seconds)
+        r["stages_raw"] = {"prepare": prep, "replay": rep}
 
     _queries(r, size, args, data, run_dir)
 
