@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from archive.cli import cli, echo_json, hooks, store_for
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, Busy
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 
@@ -53,8 +53,11 @@ def open_searcher(ctx: click.Context) -> Searcher:
                 report = indexer.sync(store)
                 click.echo(f"the index was {behind} passages behind the archive (an import was interrupted); "
                            f"indexed them in {report.seconds:.1f} s", err=True)
-    except ArchiveError:
-        pass  # an import is running; it keeps the index in step itself
+    except Busy:  # an import is running; it keeps the index in step itself
+        click.echo("note: an import is running; passages it has not indexed yet are not searched", err=True)
+    except ArchiveError as exc:
+        click.echo(f"warning: the index is behind the archive and could not be repaired ({exc}); "
+                   "results may miss passages", err=True)
     return Searcher(store)
 
 

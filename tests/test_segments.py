@@ -226,7 +226,8 @@ def test_kill_9_of_a_parallel_reindex_takes_its_workers_and_the_next_search_repa
 
     repaired = run("search", "发展", data=data)
     assert repaired.exit_code == 0, repaired.output
-    assert run("check", data=data).exit_code == 0
+    checked = run("check", data=data)
+    assert checked.exit_code == 0, (repaired.output, checked.output)
     ix = open_index(data)
     assert contents(ix) == contents(open_index(generated))
 
