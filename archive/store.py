@@ -87,6 +87,24 @@ def data_dir(path: str | os.PathLike | None) -> Path:
     return Path(path or os.environ.get("ARCHIVE_DATA") or "data")
 
 
+#: Descriptors of the writer locks this process holds. A forked child (an index worker) closes its copies
+#: at once: the lock lives as long as any copy is open, so a child that outlived its parent would
+#: otherwise keep the archive locked against every later writer.
+_HELD_LOCKS: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    for fd in _HELD_LOCKS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class Store:
     """One archive: ``archive.db`` and ``sources/`` under a data directory."""
 
@@ -135,6 +153,7 @@ class Store:
         """One writer per data directory; a second import waits or says why it cannot."""
         lock_path = self.root / ".write.lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        _HELD_LOCKS.add(fd)
         deadline = time.monotonic() + wait
         try:
             while True:
@@ -152,7 +171,9 @@ class Store:
             self._drop_partial_sources()
             yield
         finally:
-            os.close(fd)
+            if fd in _HELD_LOCKS:  # not in a forked child, which closed it already
+                _HELD_LOCKS.discard(fd)
+                os.close(fd)
 
     def _drop_partial_sources(self) -> None:
         """Remove the temporary files of a writer killed inside ``save_source``: only the lock holder writes

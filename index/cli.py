@@ -48,11 +48,12 @@ def open_searcher(ctx: click.Context) -> Searcher:
     store = store_for(ctx)
     try:
         with store.writer_lock(wait=0.0):
-            behind = indexer.pending(store)
+            behind, report = indexer.repair(store)
             if behind:
-                report = indexer.sync(store)
                 click.echo(f"the index was {behind} passages behind the archive (an import was interrupted); "
                            f"indexed them in {report.seconds:.1f} s", err=True)
+            if report and report.workers_failed:
+                click.echo(f"note: {report.workers_failed} (indexed in one process instead)", err=True)
     except Busy:  # an import is running; it keeps the index in step itself
         click.echo("note: an import is running; passages it has not indexed yet are not searched", err=True)
     except ArchiveError as exc:

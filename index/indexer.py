@@ -81,6 +81,8 @@ class SyncReport:
     added_phrase: int = 0
     added_words: int = 0
     seconds: float = 0.0
+    #: Why the parallel sync failed when ``repair`` finished the work in one process instead.
+    workers_failed: str = ""
 
     @property
     def added(self) -> int:
@@ -344,6 +346,24 @@ def _sync_with_whoosh_writer(store: Store, ix, fts_mark: int, report: SyncReport
             writer.cancel()
     report.seconds = time.monotonic() - started
     return report
+
+
+def repair(store: Store) -> tuple[int, SyncReport | None]:
+    """(passages the index was behind, the sync that caught up): what a search or a server start runs
+    before answering. The caller holds the writer lock.
+
+    When the parallel sync fails (a worker died), this process indexes the passages itself: a reader
+    must not stay blind to part of the archive for a fault an ordinary import would report.
+    """
+    behind = pending(store)
+    if not behind and whoosh_exists(index_dir(store)):
+        return 0, None
+    try:
+        return behind, sync(store)
+    except IndexingFailed as exc:
+        report = sync(store, workers=1)
+        report.workers_failed = str(exc).splitlines()[0]
+        return behind, report
 
 
 def rebuild(store: Store) -> SyncReport:

@@ -3,7 +3,9 @@ reading while importing, and a backup while serving. Everything runs ``archive``
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ import pytest
 
 from archive import dedupe
 from archive.importer import prepare
+from archive.store import Store
 from tests.soak import accounting, corpus, hostile, kills, load, procs, serving, tree
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -130,6 +133,31 @@ def test_stale_whoosh_lock_from_a_killed_writer_is_not_permanent(tmp_path):
     assert procs.run(data, "check").returncode == 0
     found = procs.run(data, "search", f'"{corpus.check_code(50_000)}"', "--json")
     assert '"total": 1' in found.stdout
+
+
+def test_a_child_that_outlives_the_writer_does_not_keep_the_archive_locked(tmp_path):
+    """A forked worker inherits the writer lock's descriptor; were it kept, a worker left running after its
+    parent died would lock out every later import and the index repair of every search."""
+    store = Store(tmp_path / "data")
+    try:
+        with store.writer_lock(wait=0):
+            ready, up = os.pipe()
+            child = os.fork()
+            if child == 0:
+                os.write(up, b".")  # the fork handlers have run
+                time.sleep(30)
+                os._exit(0)
+            assert os.read(ready, 1) == b"."
+            os.close(ready)
+            os.close(up)
+        try:
+            with store.writer_lock(wait=0):  # the writer is done; its child is still running
+                pass
+        finally:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+    finally:
+        store.close()
 
 
 # -- one writer, many readers, a backup --------------------------------------------------------------

@@ -19,12 +19,12 @@ def catch_up(ctx: click.Context) -> None:
     store = store_for(ctx)
     try:
         with store.writer_lock(wait=0):
-            behind = indexer.pending(store)
-            if behind or not indexer.index_dir(store).exists():
-                report = indexer.sync(store)
-                if behind:
-                    click.echo(f"indexed {report.added} passages the index was missing "
-                               f"({report.seconds:.1f} s)", err=True)
+            behind, report = indexer.repair(store)
+            if behind:
+                click.echo(f"indexed {report.added} passages the index was missing "
+                           f"({report.seconds:.1f} s)", err=True)
+            if report and report.workers_failed:
+                click.echo(f"note: {report.workers_failed} (indexed in one process instead)", err=True)
     except Busy:
         click.echo("an import is running: it keeps the index in step itself", err=True)
     except ArchiveError as exc:
