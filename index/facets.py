@@ -69,8 +69,10 @@ class FacetTable:
         """Counts over the whole result set, in display order."""
         sec = np.bincount(self.section[ids], minlength=len(SECTION_KEYS) + 1)
         kinds = np.bincount(self.kind[ids], minlength=len(self.kinds) + 1)
-        years, ycounts = np.unique(self.year[ids], return_counts=True)
-        year_items = sorted(zip(years.tolist(), ycounts.tolist()), key=lambda kv: (kv[0] == 0, -kv[0]))
+        # A count per possible year rather than np.unique: no sort, which was a fifth of a common word's query.
+        by_year = np.bincount(self.year[ids].astype(np.intp), minlength=1) if len(ids) else np.zeros(1, np.intp)
+        present = np.flatnonzero(by_year)
+        year_items = sorted(zip(present.tolist(), by_year[present].tolist()), key=lambda kv: (kv[0] == 0, -kv[0]))
         return {
             "section_type": {k: int(sec[i + 1]) for i, k in enumerate(SECTION_KEYS) if sec[i + 1]},
             "year": {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in year_items},
