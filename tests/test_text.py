@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.errors import InputError
-from archive.text import clean, decode, find_source_url, fold, hash_form
+from archive.text import _fold_table, clean, decode, find_source_url, fold, hash_form
 
 REPORT = "2023年度县科技局局长述职报告\n各位领导、同志们：\n一、加强理论学习，坚决做到“两个维护”。\n一年来，我们完成了GDP增长目标。"
 
@@ -96,6 +96,14 @@ def test_fold_is_width_case_and_traditional_insensitive_and_keeps_length():
     text = "兩個維護，ＧＤＰ增長１０％。"
     assert len(fold(text)) == len(text)
     assert fold(text)[-1] == "。"  # Chinese punctuation stays as written
+
+
+def test_fold_changes_exactly_the_characters_its_table_maps_wherever_they_stand():
+    """fold only translates runs of changed characters; it must agree with translating every one."""
+    every = "".join(chr(c) for c in range(0x20, 0x10000) if not 0xD800 <= c < 0xE000)
+    for text in (every, every[::-1], every[::7] + every[1::7]):
+        assert fold(text) == text.translate(_fold_table())
+    assert sum(a != b for a, b in zip(every, fold(every))) > 2000  # traditional forms, width and case
 
 
 def test_hash_form_ignores_whitespace_and_width():
