@@ -37,7 +37,7 @@ browser:
 test: install browser
 	$(BIN)/pytest -q
 
-## Benchmarks (not part of the test suite): BENCH_SIZES="1000 10000" make bench
+## Benchmarks (not part of the test suite): BENCH_ARGS="--sizes 1000 10000" make bench
 bench: install
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -468,7 +470,7 @@ def test_serve_command_catches_up_the_index_and_serves(sample_copy):
     shutil.rmtree(sample_copy / "index")  # as if an import had been killed before indexing
     exe = Path(sys.executable).with_name("archive")
     proc = subprocess.Popen([str(exe), "--data", str(sample_copy), "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         lines = [proc.stdout.readline() for _ in range(2)]
         assert lines[0].startswith("indexed ")
@@ -481,7 +483,12 @@ def test_serve_command_catches_up_the_index_and_serves(sample_copy):
         assert "个段落" in body
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # take the whole group down, then say so
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError("archive serve did not stop within 10 s of SIGTERM")
 
 
 def test_serve_command_without_archive_says_what_to_do(tmp_path):
