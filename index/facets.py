@@ -49,21 +49,21 @@ class FacetTable:
             self.kind[pid] = self.kinds.index(kind) + 1
         self.top = top
 
-    def filter(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
-        """Keep the ids whose facets are among the wanted values (OR within a facet, AND across)."""
-        ids = ids[ids <= self.top]
-        if not (sections or years or kinds):
-            return ids
+    def mask(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
+        """Which ids have facets among the wanted values (OR within a facet, AND across).
+
+        A mask, not the kept ids: the caller keeps the scores aligned without
+        looking the ids up again (``np.isin`` over ids sorts them).
+        """
+        keep = ids <= self.top  # a passage committed after the last refresh has no facets yet
+        safe = np.where(keep, ids, 0)
         if sections:
-            codes = [SECTION_KEYS.index(s) + 1 for s in sections]
-            ids = ids[np.isin(self.section[ids], codes)]
+            keep &= np.isin(self.section[safe], [SECTION_KEYS.index(s) + 1 for s in sections])
         if years:
-            wanted = [0 if y == UNKNOWN_YEAR else int(y) for y in years]
-            ids = ids[np.isin(self.year[ids], wanted)]
+            keep &= np.isin(self.year[safe], [0 if y == UNKNOWN_YEAR else int(y) for y in years])
         if kinds:
-            codes = [self.kinds.index(k) + 1 for k in kinds if k in self.kinds]
-            ids = ids[np.isin(self.kind[ids], codes)]
-        return ids
+            keep &= np.isin(self.kind[safe], [self.kinds.index(k) + 1 for k in kinds if k in self.kinds])
+        return keep
 
     def counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
         """Counts over the whole result set, in display order."""

@@ -3,7 +3,7 @@
 No passage text is stored (SQLite has it), there is no character field
 (exact phrases come from FTS5, see ``phrase``) and no positions: they made
 indexing 1.5× slower, and word proximity is cheaper to judge on the few
-passages that rank first (``search.proximity``). ``pid`` is the archive's
+passages that rank first (``nearness``). ``pid`` is the archive's
 passage id, kept as a column so a hit maps to its passage without reading
 stored fields; it is one term per passage (``shift_step=0``), not sixteen:
 nothing asks Whoosh for ranges of passage ids.

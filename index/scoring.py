@@ -8,6 +8,10 @@ time into arrays (cached per segment, since a committed segment never
 changes) and applies Whoosh's own BM25F formula to all matches at once.
 The reader uses the block layout of whoosh-reloaded 2.7.5 (pinned), and
 falls back to Whoosh's public matcher API for any other layout.
+
+A word's scored array is kept until the next commit (warm queries then cost
+an intersection, not a pass over the postings); the decoded postings
+outlive commits, since a segment never changes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ B = 0.75
 K1 = 1.2
 #: Postings kept decoded, per segment, counted in matches (ids): about 12 bytes each.
 CACHE_POSTINGS = 4_000_000
+#: Scored matches kept per word for the current commit: 16 bytes each.
+CACHE_SCORED = 4_000_000
+
+Scored = tuple[np.ndarray, np.ndarray]  # (passage ids ascending, scores)
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
@@ -38,6 +46,39 @@ class Segment:
     live: np.ndarray | None
     postings: OrderedDict = field(default_factory=OrderedDict)
     cached: int = 0
+    norm: np.ndarray | None = None  # BM25's length term per docnum, for the current average length
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids in both, their indexes in a, in b) for two ascending arrays of distinct ids.
+
+    ``np.intersect1d`` sorts both arrays together: 43 ms for 300k and 400k
+    ids. A lookup table indexed by id takes 4 ms; a binary search of the
+    shorter array in the longer is faster still when one is much shorter.
+    """
+    if len(a) > len(b):
+        common, in_b, in_a = intersect(b, a)
+        return common, in_a, in_b
+    if not len(a):
+        empty = np.empty(0, np.int64)
+        return a[:0], empty, empty
+    top = int(max(a[-1], b[-1])) + 1
+    if len(a) * 32 < len(b) or top > 8 * (len(a) + len(b)):
+        at = np.searchsorted(b, a)
+        at[at == len(b)] = len(b) - 1
+        in_a = np.flatnonzero(b[at] == a)
+        return a[in_a], in_a, at[in_a]
+    slot = np.full(top, -1, np.int64)
+    slot[b] = np.arange(len(b))
+    at = slot[a]
+    in_a = np.flatnonzero(at >= 0)
+    return a[in_a], in_a, at[in_a]
+
+
+def intersect_scored(a: Scored, b: Scored) -> Scored:
+    """Ids in both, with the sum of their scores."""
+    pids, left, right = intersect(a[0], b[0])
+    return pids, a[1][left] + b[1][right]
 
 
 def _read_block_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -93,6 +134,8 @@ class Scorer:
         self._segments: dict[str, Segment] = {}
         self._leaves: list[tuple[object, Segment]] = []
         self._searcher = None
+        self._scored: OrderedDict[str, Scored] = OrderedDict()
+        self._scored_size = 0
         self.avg_length = 1.0
         self.doc_count = 0
 
@@ -114,6 +157,10 @@ class Scorer:
         self._searcher = searcher
         self.doc_count = searcher.doc_count_all()
         self.avg_length = searcher.avg_field_length(FIELD) or 1.0
+        for seg in keep.values():
+            seg.norm = K1 * ((1 - B) + B * seg.lengths / self.avg_length)
+        self._scored.clear()  # idf and the average length moved with the commit
+        self._scored_size = 0
 
     def _postings(self, reader, seg: Segment, word: str) -> tuple[np.ndarray, np.ndarray]:
         hit = seg.postings.get(word)
@@ -134,8 +181,23 @@ class Scorer:
             seg.cached -= len(old)
         return docnums, weights
 
-    def term(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """(pids ascending, BM25F scores) of every passage holding the word."""
+    def term(self, word: str) -> Scored:
+        """(pids ascending, BM25F scores) of every passage holding the word; read-only arrays."""
+        hit = self._scored.get(word)
+        if hit is not None:
+            self._scored.move_to_end(word)
+            return hit
+        scored = self._score(word)
+        for array in scored:
+            array.flags.writeable = False  # shared by every query until the next commit
+        self._scored[word] = scored
+        self._scored_size += len(scored[0])
+        while self._scored_size > CACHE_SCORED and len(self._scored) > 1:
+            _, (old, _) = self._scored.popitem(last=False)
+            self._scored_size -= len(old)
+        return scored
+
+    def _score(self, word: str) -> Scored:
         pid_parts, score_parts, df = [], [], 0
         per_segment = []
         for reader, seg in self._leaves:
@@ -148,21 +210,20 @@ class Scorer:
         for seg, docnums, tf in per_segment:
             if not len(docnums):
                 continue
-            fl = seg.lengths[docnums]
             pid_parts.append(seg.pids[docnums])
-            score_parts.append(idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / self.avg_length)))
+            score_parts.append(tf * (idf * (K1 + 1)) / (tf + seg.norm[docnums]))
         pids = np.concatenate(pid_parts)
         scores = np.concatenate(score_parts).astype(np.float64)
-        order = np.argsort(pids, kind="stable")
-        return pids[order], scores[order]
-
-    def all_words(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Passages holding every word, with the sum of their scores."""
-        pids, scores = self.term(words[0])
-        for word in words[1:]:
-            if not len(pids):
-                break
-            other_pids, other_scores = self.term(word)
-            pids, left, right = np.intersect1d(pids, other_pids, assume_unique=True, return_indices=True)
-            scores = scores[left] + other_scores[right]
+        if len(pids) > 1 and not (pids[1:] > pids[:-1]).all():  # segments hold id ranges, but need not in order
+            order = np.argsort(pids, kind="stable")
+            pids, scores = pids[order], scores[order]
         return pids, scores
+
+    def all_words(self, words: list[str]) -> Scored:
+        """Passages holding every word, with the sum of their scores."""
+        scored = self.term(words[0])
+        for word in words[1:]:
+            if not len(scored[0]):
+                break
+            scored = intersect_scored(scored, self.term(word))
+        return scored

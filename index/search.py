@@ -2,10 +2,10 @@
 
 A query tree is evaluated leaf by leaf into arrays of passage ids and
 scores: words through the Whoosh index (BM25F over its postings, see
-``scoring``, with a bonus when the words stand close together), exact
-phrases through the FTS5 tables. Arrays combine by AND/OR/NOT, facets filter
-and count the whole result set, and only the page of hits is read back from
-SQLite for snippets.
+``scoring``), exact phrases through the FTS5 tables. Arrays combine by
+AND/OR/NOT, facets filter and count the whole result set, the best few
+hundred gain a bonus when the query's terms stand close together, and only
+the page of hits is read back from SQLite for snippets.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from . import phrase
 from .analysis import query_words
 from .facets import UNKNOWN_YEAR, FacetTable
 from .highlight import snippet
+from .nearness import SEPARATOR, nearness
 from .indexer import index_dir
 from .query import And, Node, Not, Or, Phrase, QueryError, Words, leaves, parse
-from .scoring import Scorer
+from .scoring import Scored, Scorer, intersect_scored
 from .schema import exists as whoosh_exists
 from .schema import open_or_create
 
@@ -34,32 +35,6 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 PHRASE_SCORE = 1.0
 PROXIMITY_TOP = 200
-
-
-def proximity(text: str, words: list[str]) -> float:
-    """1.0 when the words stand side by side, falling towards 0 as the shortest window holding all grows."""
-    positions = []
-    for i, w in enumerate(words):
-        start = text.find(w)
-        while start != -1 and len(positions) < 2000:
-            positions.append((start, i, len(w)))
-            start = text.find(w, start + 1)
-    positions.sort()
-    need, have, left, best = len(words), {}, 0, None
-    for right, (pos, i, _) in enumerate(positions):
-        have[i] = have.get(i, 0) + 1
-        while len(have) == need:
-            lpos, li, _ = positions[left]
-            span = pos + len(words[i]) - lpos
-            best = span if best is None else min(best, span)
-            have[li] -= 1
-            if not have[li]:
-                del have[li]
-            left += 1
-    if best is None:
-        return 0.0
-    tight = sum(len(w) for w in words)
-    return min(1.0, tight / best)
 
 
 @dataclass
@@ -103,6 +78,19 @@ def highlight_terms(tree: Node) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def required_terms(tree: Node) -> list[str]:
+    """The folded words and phrases every hit holds (a lone term, or the terms of the top-level AND): what
+    proximity is judged on. Terms inside an OR or under a NOT need not be there, so they do not count."""
+    nodes = tree.children if isinstance(tree, And) else (tree,)
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Words):
+            out.extend(query_words(node.text) or [fold(node.text)])
+        elif isinstance(node, Phrase):
+            out.append(fold(node.text))
+    return [t for t in dict.fromkeys(out) if t]
+
+
 def validate_filters(sections=(), years=(), kinds=()) -> None:
     """Unknown facet values are the user's typo, not an empty result: say so."""
     for s in sections:
@@ -116,7 +104,6 @@ def validate_filters(sections=(), years=(), kinds=()) -> None:
             raise QueryError(f"unknown kind {k[:20]!r}; choose from {', '.join(KINDS)}")
 
 
-Scored = tuple[np.ndarray, np.ndarray]  # (passage ids ascending, scores)
 _EMPTY: Scored = (np.empty(0, np.int64), np.empty(0, np.float64))
 
 
@@ -125,11 +112,6 @@ def _union(parts: list[Scored]) -> Scored:
     scores = np.concatenate([s for _, s in parts])
     unique, inverse = np.unique(pids, return_inverse=True)
     return unique, np.bincount(inverse, weights=scores, minlength=len(unique))
-
-
-def _intersect(a: Scored, b: Scored) -> Scored:
-    pids, left, right = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
-    return pids, a[1][left] + b[1][right]
 
 
 def _without(a: Scored, b: Scored) -> Scored:
@@ -179,20 +161,27 @@ class Searcher:
         words = list(dict.fromkeys(query_words(text)))
         if not words:  # only punctuation or symbols: look for them literally
             return self._phrase(text)
-        pids, scores = self.scorer.all_words(words)
-        if len(words) > 1 and len(pids):
-            self._reward_proximity(pids, scores, words)
-        return pids, scores
+        return self.scorer.all_words(words)
 
-    def _reward_proximity(self, pids: np.ndarray, scores: np.ndarray, words: list[str]) -> None:
-        """Nearer words rank higher: among the best BM25 hits, scale by how tightly the words cluster."""
+    def _reward_proximity(self, pids: np.ndarray, scores: np.ndarray, terms: list[str]) -> np.ndarray:
+        """Nearer terms rank higher: among the best hits, scale by how tightly all the terms cluster.
+
+        Judged once on the final result, after AND and the filters, so the
+        passages read back are ones that can reach the page.
+        """
+        if len(terms) < 2 or not len(pids):
+            return scores
         k = min(PROXIMITY_TOP, len(pids))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(pids) else np.arange(len(pids))
-        where = {int(pids[i]): i for i in top}
-        marks = ",".join("?" * len(where))
-        for pid, text in self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})",
-                                                 list(where)):
-            scores[where[pid]] *= 1.0 + proximity(fold(text), words)
+        marks = ",".join("?" * k)
+        rows = dict(self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})",
+                                            pids[top].tolist()).fetchall())
+        texts = [rows.get(pid, "") for pid in pids[top].tolist()]
+        joined = fold(SEPARATOR.join(texts)).split(SEPARATOR)  # one pass of fold, not 200
+        texts = joined if len(joined) == len(texts) else [fold(t) for t in texts]
+        scores = scores.copy()  # the scorer's arrays are shared between queries
+        scores[top] *= 1.0 + nearness(texts, terms)
+        return scores
 
     def _eval(self, node: Node) -> Scored:
         if isinstance(node, Words):
@@ -207,7 +196,7 @@ class Searcher:
             result = None
             for child in positive:
                 scored = self._eval(child)
-                result = scored if result is None else _intersect(result, scored)
+                result = scored if result is None else intersect_scored(result, scored)
                 if not len(result[0]):
                     return _EMPTY
             for child in negative:
@@ -218,11 +207,10 @@ class Searcher:
     def _matches(self, tree: Node, sections, years, kinds) -> tuple[np.ndarray, np.ndarray]:
         """Every matching passage id, filtered, and its score."""
         pids, scores = self._eval(tree)
-        keep = self.facets.filter(pids, sections, years, kinds)
-        if len(keep) != len(pids):
-            mask = np.isin(pids, keep, assume_unique=True)
-            pids, scores = pids[mask], scores[mask]
-        return pids, scores
+        keep = self.facets.mask(pids, sections, years, kinds)
+        if not keep.all():
+            pids, scores = pids[keep], scores[keep]
+        return pids, self._reward_proximity(pids, scores, required_terms(tree))
 
     def _ranked(self, pids: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
         """The best k: score, then newer year, then archive order."""
