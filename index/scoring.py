@@ -68,8 +68,8 @@ def intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
         at[at == len(b)] = len(b) - 1
         in_a = np.flatnonzero(b[at] == a)
         return a[in_a], in_a, at[in_a]
-    slot = np.full(top, -1, np.int64)
-    slot[b] = np.arange(len(b))
+    slot = np.full(top, -1, np.int32)  # at most 32 bytes per id compared: twice what the arrays hold
+    slot[b] = np.arange(len(b), dtype=np.int32)
     at = slot[a]
     in_a = np.flatnonzero(at >= 0)
     return a[in_a], in_a, at[in_a]

@@ -272,6 +272,20 @@ def test_export_jsonl_and_csv(mini):
     assert csv_out.startswith("report_id,title,year,kind,section_type")
 
 
+def test_a_long_lived_searcher_counts_and_scores_words_anew_after_an_import(tmp_path):
+    data = tmp_path / "data"
+    assert run("import", str(write_reports(tmp_path / "first", {"a.txt": MINI["a.txt"]})), data=data).exit_code == 0
+    searcher = Searcher(Store(data, readonly=True))
+    before = searcher.search("招商 资金")  # its words are now scored and kept
+    rest = {name: text for name, text in MINI.items() if name != "a.txt"}
+    assert run("import", str(write_reports(tmp_path / "rest", rest)), data=data).exit_code == 0
+    after = searcher.search("招商 资金")
+    fresh = Searcher(Store(data, readonly=True)).search("招商 资金")
+    assert before.total == 1 and after.total == fresh.total == 3
+    assert [(h.report_id, h.passage_no, h.score) for h in after.hits] == \
+           [(h.report_id, h.passage_no, h.score) for h in fresh.hits]
+
+
 def _ids(rng, count: int, top: int) -> np.ndarray:
     return np.sort(rng.choice(top, size=min(count, top), replace=False)).astype(np.int64)
 
