@@ -53,7 +53,7 @@ def _code(c: str) -> str:
 
 
 _TOKENS: dict[str, str] = {}
-_TOKENS_MAX = 1_000_000  # memo of gram → token; common grams recur in every passage
+_TOKENS_MAX = 250_000  # memo of gram → token (about 160 bytes each): common grams recur in every passage
 
 
 def _token(gram: str) -> str:
