@@ -44,9 +44,12 @@ def index_words(folded: str) -> list[str]:
             if (w[0].isalnum() or _WORDLIKE.search(w)) and not (len(w) == 1 and w.isascii())]
 
 
-def query_words(text: str) -> list[str]:
-    """The words of an unquoted query: precise-mode segmentation of the folded text."""
-    return [w for w in _jieba().lcut(fold(text)) if _WORDLIKE.search(w)]
+@lru_cache(maxsize=4096)
+def query_words(text: str) -> tuple[str, ...]:
+    """The words of an unquoted query: precise-mode segmentation of the folded text.
+
+    Kept per text: one query asks three times (to search, to judge nearness, to highlight)."""
+    return tuple(w for w in _jieba().lcut(fold(text)) if _WORDLIKE.search(w))
 
 
 class JiebaTokenizer(Tokenizer):
