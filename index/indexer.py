@@ -31,6 +31,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from archive.errors import ArchiveError
 from archive.proc import die_with_parent
 from archive.store import Store
@@ -39,7 +41,7 @@ from archive.text import fold
 from . import phrase
 from .analysis import index_words
 from .schema import exists as whoosh_exists
-from .schema import open_or_create
+from .schema import live_pids, open_or_create
 from .segments import SegmentBuilder, supported
 
 #: Passages per message to an index worker.
@@ -61,19 +63,16 @@ def index_dir(store: Store) -> Path:
     return store.root / "index"
 
 
-def whoosh_ids(ix) -> list[int]:
+def whoosh_ids(ix) -> np.ndarray:
     """Passage ids of every live Whoosh document."""
-    with ix.searcher() as s:
-        reader = s.reader()
-        if reader.doc_count() == 0:
-            return []
-        col = reader.column_reader("pid")
-        return [col[d] for d in reader.all_doc_ids()]
+    with ix.reader() as reader:
+        parts = [live_pids(sub) for sub, _ in reader.leaf_readers() if sub.doc_count_all()]
+    return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
 
 def whoosh_mark(ix) -> int:
     ids = whoosh_ids(ix)
-    return max(ids) if ids else 0
+    return int(ids.max()) if len(ids) else 0
 
 
 @dataclass
@@ -255,8 +254,7 @@ def _small_segments(ix) -> tuple[list, list[int]]:
         for sub, _ in reader.leaf_readers():
             if sub.segment().segment_id() in small:
                 segments.append(sub.segment())
-                col = sub.column_reader("pid")
-                pids.extend(col[d] for d in range(sub.doc_count_all()))
+                pids.extend(live_pids(sub).tolist())
     return segments, sorted(pids)
 
 
@@ -388,7 +386,7 @@ def check(store: Store) -> list[str]:
     elif truth:
         problems.append("index: the phrase tables are missing (run 'archive reindex')")
     if whoosh_exists(index_dir(store)):
-        ids = whoosh_ids(open_or_create(index_dir(store)))
+        ids = whoosh_ids(open_or_create(index_dir(store))).tolist()
         if len(ids) != len(set(ids)):
             problems.append(f"index: {len(ids) - len(set(ids))} passages indexed twice in the word index")
         sets["word index"] = set(ids)

@@ -24,6 +24,8 @@ import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
+from .schema import pids as segment_pids
+
 FIELD = "body"
 B = 0.75
 K1 = 1.2
@@ -109,8 +111,7 @@ def _read_block_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
 
 def _load_segment(reader) -> Segment:
     n = reader.doc_count_all()
-    col = reader.column_reader("pid")
-    pids = np.fromiter((col[d] for d in range(n)), dtype=np.int64, count=n)
+    pids = segment_pids(reader)
     lengths = _bulk_lengths(reader, n)
     live = None
     if reader.has_deletions():
