@@ -56,6 +56,8 @@ class FacetTable:
         looking the ids up again (``np.isin`` over ids sorts them).
         """
         keep = ids <= self.top  # a passage committed after the last refresh has no facets yet
+        if not (sections or years or kinds):
+            return keep
         safe = np.where(keep, ids, 0)
         if sections:
             keep &= np.isin(self.section[safe], [SECTION_KEYS.index(s) + 1 for s in sections])

@@ -173,10 +173,10 @@ class Searcher:
             return scores
         k = min(PROXIMITY_TOP, len(pids))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(pids) else np.arange(len(pids))
-        marks = ",".join("?" * k)
-        rows = dict(self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})",
-                                            pids[top].tolist()).fetchall())
-        texts = [rows.get(pid, "") for pid in pids[top].tolist()]
+        wanted = pids[top].tolist()
+        rows = dict(self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({','.join('?' * k)})",
+                                            wanted).fetchall())
+        texts = [rows.get(pid, "") for pid in wanted]
         joined = fold(SEPARATOR.join(texts)).split(SEPARATOR)  # one pass of fold, not 200
         texts = joined if len(joined) == len(texts) else [fold(t) for t in texts]
         scores = scores.copy()  # the scorer's arrays are shared between queries
