@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from archive.text import fold
+
 #: Between joined passages: no term holds it (a query may not contain NUL), so no sighting spans two.
 SEPARATOR = "\x00"
 #: Terms judged at most: the cost is one pass over the passages per character of every term.
@@ -34,13 +36,13 @@ def _sightings(chars: np.ndarray, term: np.ndarray) -> np.ndarray:
 
 
 def nearness(texts: list[str], terms: list[str]) -> np.ndarray:
-    """Per text: 1.0 when the terms stand side by side, falling towards 0 as the shortest window
-    holding all of them grows; 0.0 when one of them is missing."""
+    """Per text (as stored): 1.0 when the folded terms stand side by side, falling towards 0 as the
+    shortest window holding all of them grows; 0.0 when one of them is missing."""
     out = np.zeros(len(texts))
     terms = [t for t in dict.fromkeys(terms) if t and SEPARATOR not in t][:MAX_TERMS]
     if not texts or not terms:
         return out
-    chars = _code_points(SEPARATOR.join(texts))
+    chars = _code_points(fold(SEPARATOR.join(texts)))  # one pass of fold, which keeps every offset
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
     lengths = np.array([len(t) for t in terms], dtype=np.int64)
     found = [_sightings(chars, _code_points(t)) for t in terms]

@@ -215,7 +215,7 @@ class Scorer:
             score_parts.append(tf * (idf * (K1 + 1)) / (tf + seg.norm[docnums]))
         pids = np.concatenate(pid_parts)
         scores = np.concatenate(score_parts).astype(np.float64)
-        if len(pids) > 1 and not (pids[1:] > pids[:-1]).all():  # segments hold id ranges, but need not in order
+        if len(pids) > 1 and not (pids[1:] > pids[:-1]).all():  # segments hold id ranges, not always in order
             order = np.argsort(pids, kind="stable")
             pids, scores = pids[order], scores[order]
         return pids, scores

@@ -24,10 +24,10 @@ from . import phrase
 from .analysis import query_words
 from .facets import UNKNOWN_YEAR, FacetTable
 from .highlight import snippet
-from .nearness import SEPARATOR, nearness
 from .indexer import index_dir
+from .nearness import nearness
 from .query import And, Node, Not, Or, Phrase, QueryError, Words, leaves, parse
-from .scoring import Scored, Scorer, intersect_scored
+from .scoring import Scored, Scorer, intersect, intersect_scored
 from .schema import exists as whoosh_exists
 from .schema import open_or_create
 
@@ -115,7 +115,8 @@ def _union(parts: list[Scored]) -> Scored:
 
 
 def _without(a: Scored, b: Scored) -> Scored:
-    keep = ~np.isin(a[0], b[0], assume_unique=True)
+    keep = np.ones(len(a[0]), dtype=bool)
+    keep[intersect(a[0], b[0])[1]] = False
     return a[0][keep], a[1][keep]
 
 
@@ -176,11 +177,8 @@ class Searcher:
         wanted = pids[top].tolist()
         rows = dict(self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({','.join('?' * k)})",
                                             wanted).fetchall())
-        texts = [rows.get(pid, "") for pid in wanted]
-        joined = fold(SEPARATOR.join(texts)).split(SEPARATOR)  # one pass of fold, not 200
-        texts = joined if len(joined) == len(texts) else [fold(t) for t in texts]
         scores = scores.copy()  # the scorer's arrays are shared between queries
-        scores[top] *= 1.0 + nearness(texts, terms)
+        scores[top] *= 1.0 + nearness([rows.get(pid, "") for pid in wanted], terms)
         return scores
 
     def _eval(self, node: Node) -> Scored:
