@@ -1,8 +1,12 @@
-"""The ``archive`` command group and its core commands (import, show, stats, check).
+"""The core commands of ``archive`` (import, show, stats, check), the root group they hang on, and
+the pieces every layer's commands share.
 
-Layers above add their own commands (search, reindex, serve …) to ``cli``
-and register hooks here, so this module never imports them. Exit codes:
-0 success, 1 some input failed, 2 usage error.
+Each layer registers its commands with ``register(cli, hooks)``; one root
+(``webui.cli``) calls them in order, so no module adds to the CLI by being
+imported. Upper layers plug into the core commands through ``Hooks`` (keep
+the index in step after an import, add to ``check`` and ``stats``), which is
+how this module stays ignorant of them. Exit codes: 0 success, 1 some input
+failed, 2 usage error.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
-from .errors import ArchiveError
+from .errors import ArchiveError, UsageProblem
 from .importer import Importer, walk
 from .model import SECTION_TYPES
+from .proc import default_workers
 from .store import Store, data_dir, open_store
 
 
@@ -31,35 +38,56 @@ class Hooks:
     stats: list[Callable[[Store], dict]] = field(default_factory=list)
 
 
-hooks = Hooks()
+@dataclass(frozen=True)
+class Env:
+    """What the root group hands every command: the data directory and the hooks."""
+
+    data: Path
+    hooks: Hooks
+
+
+def root(hooks: Hooks) -> click.Group:
+    """The ``archive`` group, empty: each layer's ``register`` adds its commands."""
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.option("--data", "data", metavar="DIR", default=None,
+                  help="Data directory (default: $ARCHIVE_DATA or ./data).")
+    @click.version_option(package_name="shuzhi-archive", prog_name="archive")
+    @click.pass_context
+    def cli(ctx: click.Context, data: str | None) -> None:
+        """述职报告档案: import, search and cite Chinese official work reports."""
+        ctx.obj = Env(data_dir(data), hooks)
+
+    return cli
+
+
+def register(cli: click.Group, hooks: Hooks) -> None:
+    for command in (import_cmd, show, stats, check):
+        cli.add_command(command)
 
 
 def echo_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-def fail(message: str) -> None:
-    raise click.ClickException(message)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data", "data", metavar="DIR", default=None,
-              help="Data directory (default: $ARCHIVE_DATA or ./data).")
-@click.version_option(package_name="shuzhi-archive", prog_name="archive")
-@click.pass_context
-def cli(ctx: click.Context, data: str | None) -> None:
-    """述职报告档案: import, search and cite Chinese official work reports."""
-    ctx.obj = data_dir(data)
-
-
-def store_for(ctx: click.Context, *, readonly: bool = False) -> Store:
+@contextmanager
+def opened_store(ctx: click.Context, *, readonly: bool = False) -> Iterator[Store]:
+    """The archive of ``--data``, closed after the block; archive errors become the CLI's exit codes:
+    a usage problem (a bad query or filter) exits 2, anything else 1, each with its message."""
     try:
-        return open_store(ctx.obj, readonly=readonly)
+        store = open_store(ctx.obj.data, readonly=readonly)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        with store:
+            yield store
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from exc
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
@@ -72,20 +100,15 @@ def import_cmd(ctx, paths, as_json, workers, wait):
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         raise click.UsageError("no such file or folder: " + ", ".join(missing))
-    workers = workers or min(4, os.cpu_count() or 1)
-    store = store_for(ctx)
+    workers = workers or default_workers()
     started = time.monotonic()
     notes: list[str] = []
-    try:
+    with opened_store(ctx) as store:
         waiting = lambda: click.echo(f"another import is writing to {store.root}; waiting…", err=True)  # noqa: E731
         with store.writer_lock(wait=wait, on_wait=waiting):
             summary = _run_import(store, paths, workers, show_progress=not as_json and sys.stderr.isatty())
-            for hook in hooks.after_write:
+            for hook in ctx.obj.hooks.after_write:
                 notes += hook(store)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.close()
     elapsed = time.monotonic() - started
     if as_json:
         echo_json(summary.as_json())
@@ -108,10 +131,8 @@ def _print_summary(summary, elapsed: float, notes: list[str]) -> None:
     exact = sum(d["kind"] == "exact" for d in summary.duplicates)
     for d in summary.duplicates:
         click.echo(f"duplicate ({d['kind']}, {d['similarity']:.2f}) of {d['of']}: {d['path']}")
-    unchanged = sum(s["reason"].startswith("unchanged") for s in summary.skipped)
     for s in summary.skipped:
-        if not s["reason"].startswith("unchanged"):  # not a list lookup: 10k unchanged files took 2 s
-            click.echo(f"skipped: {s['path']} — {s['reason']}")
+        click.echo(f"skipped: {s['path']} — {s['reason']}")
     for f in summary.failed:
         click.echo(click.style("failed: ", fg="red") + f"{f['path']} — {f['error']}", err=True)
     for note in notes:
@@ -119,23 +140,18 @@ def _print_summary(summary, elapsed: float, notes: list[str]) -> None:
     click.echo(
         f"added {len(summary.added)} reports, {len(summary.duplicates)} duplicates "
         f"({exact} exact, {len(summary.duplicates) - exact} near), {len(summary.failed)} failed, "
-        f"{len(summary.skipped) - unchanged} skipped, {unchanged} unchanged in {elapsed:.1f} s"
+        f"{len(summary.skipped)} skipped, {len(summary.unchanged)} unchanged in {elapsed:.1f} s"
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("report_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the report object as JSON.")
 @click.pass_context
 def show(ctx, report_id, as_json):
     """Show one report: metadata, copies, outline and passages."""
-    store = store_for(ctx, readonly=True)
-    try:
+    with opened_store(ctx, readonly=True) as store:
         obj = store.report(report_id)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.close()
     if as_json:
         echo_json(obj)
         return
@@ -149,18 +165,15 @@ def show(ctx, report_id, as_json):
         click.echo(f"[{p['passage_no']}] ({label}) {text}")
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def stats(ctx, as_json):
     """Counts: reports, copies (exact/near), sections, passages, sizes."""
-    store = store_for(ctx, readonly=True)
-    try:
+    with opened_store(ctx, readonly=True) as store:
         out = store.stats()
-        for hook in hooks.stats:
+        for hook in ctx.obj.hooks.stats:
             out.update(hook(store))
-    finally:
-        store.close()
     if as_json:
         echo_json(out)
     else:
@@ -168,18 +181,15 @@ def stats(ctx, as_json):
             click.echo(f"{k:>14}: {v}")
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def check(ctx, as_json):
     """Verify the archive (SQLite integrity, source bytes) and the index; exit 1 on any problem."""
-    store = store_for(ctx, readonly=True)
-    try:
+    with opened_store(ctx, readonly=True) as store:
         problems = store.integrity()
-        for hook in hooks.checks:
+        for hook in ctx.obj.hooks.checks:
             problems += hook(store)
-    finally:
-        store.close()
     if as_json:
         echo_json({"ok": not problems, "problems": problems})
     else:

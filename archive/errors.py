@@ -15,3 +15,7 @@ class NotFound(ArchiveError):
 
 class Busy(ArchiveError):
     """Another process is writing to the same data directory."""
+
+
+class UsageProblem(ArchiveError):
+    """What the user asked cannot be done as asked (a bad query, an unknown filter): exit code 2, not 1."""

@@ -261,7 +261,7 @@ class Importer:
     def _known(self, path: str, sha: str, data: bytes, summary: ImportSummary) -> bool:
         """Bytes seen before: unchanged at this path, or the same file under another name."""
         if self.store.known_copy(path, sha):
-            summary.skipped.append({"path": path, "reason": "unchanged since the last import"})
+            summary.unchanged.append({"path": path, "reason": "unchanged since the last import"})
             return True
         other = self.store.copy_with_bytes(sha)
         if other is None:

@@ -79,6 +79,7 @@ class ImportSummary:
     duplicates: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    #: Files whose path and bytes were imported before: nothing to do, and not "skipped" for a reason.
     unchanged: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:

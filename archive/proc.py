@@ -28,3 +28,12 @@ def die_with_parent(parent_pid: int | None = None) -> None:
         return
     if os.getppid() != parent_pid:  # the parent died before we asked: nobody will send the signal
         os._exit(1)
+
+
+#: Worker processes by default: one per core, at most this many (past it, SQLite's single writer and
+#: memory, not the cores, set the pace on the machines this runs on).
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    return min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1)

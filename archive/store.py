@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -134,6 +135,12 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
     # -- writing -----------------------------------------------------------
 
     @contextmanager
@@ -247,6 +254,68 @@ class Store:
 
     # -- reading -----------------------------------------------------------
 
+    # -- passages, for the index -----------------------------------------------
+    #
+    # Passages are append-only and never change, so the index keeps a high-water
+    # mark (the largest passage id it holds) and asks for what lies above it.
+
+    #: One passage as the index needs it: (id, text, report_id, section_type, year, kind).
+    _INDEX_ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
+                   "JOIN reports r ON r.report_id = p.report_id ")
+    #: One passage as a search hit shows it: (id, report_id, title, year, kind, section_type, heading,
+    #: passage_no, text).
+    _HIT_ROWS = ("SELECT p.id, p.report_id, r.title, r.year, r.kind, p.section_type, p.heading, p.passage_no, "
+                 "p.text FROM passages p JOIN reports r ON r.report_id = p.report_id ")
+
+    def max_passage_id(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
+
+    def passage_count(self, after: int = 0, upto: int | None = None) -> int:
+        """Passages with ids in (after, upto]; all of them by default."""
+        if upto is None:
+            return self.conn.execute("SELECT count(*) FROM passages WHERE id > ?", (after,)).fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM passages WHERE id > ? AND id <= ?",
+                                 (after, upto)).fetchone()[0]
+
+    def passage_ids(self) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM passages")}
+
+    def passages_after(self, mark: int, limit: int) -> list[tuple]:
+        """Up to ``limit`` index rows with ids above ``mark``, in id order."""
+        return self.conn.execute(self._INDEX_ROWS + "WHERE p.id > ? ORDER BY p.id LIMIT ?", (mark, limit)).fetchall()
+
+    def passages_by_id(self, ids: list[int]) -> list[tuple]:
+        """Index rows of the given ids, in id order (ids the archive lacks are absent)."""
+        return self._in(self._INDEX_ROWS, ids, " ORDER BY p.id")
+
+    def passage_texts(self, ids: list[int]) -> dict[int, str]:
+        return dict(self._in("SELECT id, text FROM passages p ", ids))
+
+    def hit_rows(self, ids: list[int]) -> dict[int, tuple]:
+        """Hit rows by passage id: what a result page shows of each passage and its report."""
+        return {r[0]: r for r in self._in(self._HIT_ROWS, ids)}
+
+    def facet_rows(self, after: int, upto: int) -> list[tuple]:
+        """(id, section_type, year or 0, kind) of passages with ids in (after, upto]."""
+        return self.conn.execute(
+            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind FROM passages p "
+            "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (after, upto)).fetchall()
+
+    def _in(self, select: str, ids: list[int], tail: str = "") -> list[tuple]:
+        """``select`` for a list of passage ids of any length (one JSON array, not a bound parameter each)."""
+        if not ids:
+            return []
+        if len(ids) <= 500:
+            return self.conn.execute(select + f"WHERE p.id IN ({','.join('?' * len(ids))})" + tail,
+                                     [int(i) for i in ids]).fetchall()
+        return self.conn.execute(select + "WHERE p.id IN (SELECT value FROM json_each(?))" + tail,
+                                 (json.dumps([int(i) for i in ids]),)).fetchall()
+
+    # -- reports -----------------------------------------------------------------
+
+    def report_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+
     def report_row(self, report_id: str) -> dict:
         rows = list(self.db.query(
             "SELECT report_id, title, year, kind, chars, created_at FROM reports WHERE report_id = ?", [report_id]))
@@ -297,7 +366,7 @@ class Store:
             raise NotFound(f"the original bytes {sha256[:12]}… are missing from {self.sources}") from None
 
     def reports(self, offset: int = 0, limit: int = 50) -> dict:
-        total = self.conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        total = self.report_count()
         rows = list(self.db.query(
             "SELECT report_id, title, year, kind FROM reports ORDER BY year DESC, id LIMIT ? OFFSET ?",
             [limit, offset]))

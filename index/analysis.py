@@ -44,11 +44,9 @@ def index_words(folded: str) -> list[str]:
             if (w[0].isalnum() or _WORDLIKE.search(w)) and not (len(w) == 1 and w.isascii())]
 
 
-@lru_cache(maxsize=4096)
 def query_words(text: str) -> tuple[str, ...]:
-    """The words of an unquoted query: precise-mode segmentation of the folded text.
-
-    Kept per text: one query asks three times (to search, to judge nearness, to highlight)."""
+    """The words of an unquoted query: precise-mode segmentation of the folded text (``query.Words.of``
+    calls it once per leaf; everything after reads the leaf)."""
     return tuple(w for w in _jieba().lcut(fold(text)) if _WORDLIKE.search(w))
 
 

@@ -1,8 +1,9 @@
-"""Search commands on the ``archive`` group: search, reindex, export; and the index hooks.
+"""Search commands (search, export, reindex, backup) and the index's hooks into the core commands.
 
-Importing this module plugs the index into the core commands: every write
-(import) is followed by a sync, ``check`` compares the index with SQLite,
-``stats`` reports its size.
+``register`` adds them to the root group and plugs the index in: every
+write (import) is followed by a sync, ``check`` compares the index with the
+archive, ``stats`` reports its size. Everything here goes through
+``index.api``, so the commands work the same whatever engine answers.
 """
 
 from __future__ import annotations
@@ -15,51 +16,49 @@ from pathlib import Path
 
 import click
 
-from archive.cli import cli, echo_json, hooks, store_for
-from archive.errors import ArchiveError, Busy
+from archive.cli import Hooks, echo_json, opened_store
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
+from archive.urls import DEFAULT_BASE, Urls
 
-from . import indexer
-from .query import QueryError
-from .search import Searcher
+from .api import MAX_LIMIT, MAX_OFFSET, CatchUp, Hit, open_backend, open_maintenance, result_json
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+EXPORT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text",
+                 "url"]
+
+
+def register(cli: click.Group, hooks: Hooks) -> None:
+    hooks.after_write.append(_after_write)
+    hooks.checks.append(lambda store: open_maintenance(store).check())
+    hooks.stats.append(lambda store: open_maintenance(store).stats())
+    for command in (search, reindex, backup, export):
+        cli.add_command(command)
 
 
 def _after_write(store: Store) -> list[str]:
-    report = indexer.sync(store)
+    report = open_maintenance(store).sync()
     return [f"indexed {report.added} passages in {report.seconds:.1f} s"] if report.added else []
 
 
-def _index_stats(store: Store) -> dict:
-    path = indexer.index_dir(store)
-    size = sum(p.stat().st_size for p in path.glob("*") if p.is_file()) if path.exists() else 0
-    return {"index_bytes": size, "index_pending": indexer.pending(store)}
+def catch_up_notes(done: CatchUp) -> list[str]:
+    """What a reader of the index should be told about bringing it in step (for stderr)."""
+    notes = []
+    if done.busy:
+        notes.append("note: an import is running; passages it has not indexed yet are not searched")
+    if done.error:
+        notes.append(f"warning: the index is behind the archive and could not be repaired ({done.error}); "
+                     "results may miss passages")
+    if done.behind and done.report:
+        notes.append(f"indexed {done.report.added} passages the index was missing: it was behind the archive "
+                     f"(an import was interrupted) ({done.report.seconds:.1f} s)")
+    if done.report and done.report.workers_failed:
+        notes.append(f"note: {done.report.workers_failed} (indexed in one process instead)")
+    return notes
 
 
-hooks.after_write.append(_after_write)
-hooks.checks.append(indexer.check)
-hooks.stats.append(_index_stats)
-
-
-def open_searcher(ctx: click.Context) -> Searcher:
-    """A searcher over an index that is in step with the archive, repairing it if a write was cut short."""
-    store = store_for(ctx)
-    try:
-        with store.writer_lock(wait=0.0):
-            behind, report = indexer.repair(store)
-            if behind:
-                click.echo(f"the index was {behind} passages behind the archive (an import was interrupted); "
-                           f"indexed them in {report.seconds:.1f} s", err=True)
-            if report and report.workers_failed:
-                click.echo(f"note: {report.workers_failed} (indexed in one process instead)", err=True)
-    except Busy:  # an import is running; it keeps the index in step itself
-        click.echo("note: an import is running; passages it has not indexed yet are not searched", err=True)
-    except ArchiveError as exc:
-        click.echo(f"warning: the index is behind the archive and could not be repaired ({exc}); "
-                   "results may miss passages", err=True)
-    return Searcher(store)
+def _caught_up(store: Store) -> None:
+    for note in catch_up_notes(open_maintenance(store).catch_up()):
+        click.echo(note, err=True)
 
 
 def filter_options(f):
@@ -71,30 +70,23 @@ def filter_options(f):
     return f
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @filter_options
-@click.option("--limit", type=click.IntRange(0, 100), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0, 10_000), default=0, show_default=True)
+@click.option("--limit", type=click.IntRange(0, MAX_LIMIT), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the search object as JSON.")
-@click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True, help="Host for passage permalinks.")
+@click.option("--base-url", default=DEFAULT_BASE, show_default=True, help="Host for passage permalinks.")
 @click.pass_context
 def search(ctx, query, sections, years, kinds, limit, offset, as_json, base_url):
     """Search passages: words, "exact phrases", OR, -exclusions, (groups)."""
-    searcher = open_searcher(ctx)
-    try:
-        result = searcher.search(query, sections=sections, years=years, kinds=kinds, offset=offset, limit=limit)
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        searcher.close()
-        searcher.store.close()
-    for hit in result.hits:
-        hit.url = base_url.rstrip("/") + hit.url
+    with opened_store(ctx) as store:
+        _caught_up(store)
+        with open_backend(store) as backend:
+            result = backend.search(query, sections=sections, years=years, kinds=kinds, offset=offset, limit=limit)
+    urls = Urls(base_url)
     if as_json:
-        echo_json(result.as_json())
+        echo_json(result_json(result, urls))
         return
     click.echo(f"{result.total} passages ({result.took_ms:.1f} ms)")
     for n, hit in enumerate(result.hits, start=offset + 1):
@@ -104,8 +96,8 @@ def search(ctx, query, sections, years, kinds, limit, offset, as_json, base_url)
         click.echo(f"  {hit.year or '年份不详'} · {hit.kind} · {label} · 第{hit.passage_no}段")
         if hit.section_heading:
             click.echo(f"   {hit.section_heading}")
-        click.echo("   " + _terminal_marks(hit.snippet_html))
-        click.echo(f"   {hit.url}")
+        click.echo("   " + terminal_snippet(hit))
+        click.echo(f"   {urls.passage(hit.report_id, hit.passage_no)}")
     if result.total:
         click.echo()
         for facet, counts in result.facets.items():
@@ -113,93 +105,70 @@ def search(ctx, query, sections, years, kinds, limit, offset, as_json, base_url)
             click.echo(f"{facet}: {shown}")
 
 
-def _terminal_marks(html: str) -> str:
-    """Snippet HTML → terminal text with hits in colour."""
-    from html import unescape
-
-    out = []
-    for i, part in enumerate(html.split("<mark>")):
-        if i == 0:
-            out.append(unescape(part))
+def terminal_snippet(hit: Hit) -> str:
+    """The hit's window of text with its matches in colour (plain when the output is not a terminal)."""
+    start, end = hit.snippet
+    out, pos = ["…" if start else ""], start
+    for s, e in hit.marks:
+        s, e = max(s, start), min(e, end)
+        if e <= s:
             continue
-        hit, _, rest = part.partition("</mark>")
-        out.append(click.style(unescape(hit), fg="red", bold=True) + unescape(rest))
+        out += [hit.text[pos:s], click.style(hit.text[s:e], fg="red", bold=True)]
+        pos = e
+    out += [hit.text[pos:end], "…" if end < len(hit.text) else ""]
     return "".join(out)
 
 
-@cli.command()
+@click.command()
 @click.pass_context
 def reindex(ctx):
     """Rebuild the search index from the SQLite archive."""
-    store = store_for(ctx)
-    try:
+    with opened_store(ctx) as store:
         with store.writer_lock(wait=3600):
-            report = indexer.rebuild(store)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.close()
+            report = open_maintenance(store).rebuild()
     click.echo(f"indexed {report.added} passages in {report.seconds:.1f} s")
 
 
-@cli.command()
+@click.command()
 @click.argument("dest", type=click.Path(file_okay=False))
 @click.pass_context
 def backup(ctx, dest):
     """Copy the archive (database, sources, index) to DEST consistently, even while it is served."""
-    store = store_for(ctx)
-    try:
+    with opened_store(ctx) as store:
         with store.writer_lock(wait=3600, on_wait=lambda: click.echo("waiting for an import to finish…", err=True)):
-            indexer.sync(store)
+            index = open_maintenance(store)
+            index.sync()
             store.backup_to(dest)
-            src = indexer.index_dir(store)
-            if src.exists():
-                shutil.copytree(src, Path(dest) / "index", dirs_exist_ok=True)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.close()
-    copy = Store(dest)
-    try:
-        problems = copy.integrity() + indexer.check(copy)
-    finally:
-        copy.close()
+            if index.files().exists():
+                shutil.copytree(index.files(), Path(dest) / "index", dirs_exist_ok=True)
+    with Store(dest) as copy:
+        problems = copy.integrity() + open_maintenance(copy).check()
     if problems:
         raise click.ClickException("the copy failed its check: " + "; ".join(problems[:5]))
     click.echo(f"backed up to {dest} (checked: consistent)")
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl", show_default=True)
-@click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True)
+@click.option("--base-url", default=DEFAULT_BASE, show_default=True)
 @click.pass_context
 def export(ctx, query, sections, years, kinds, fmt, base_url):
-    """Every passage matching QUERY, as CSV or JSON lines (use '"*"'-free queries; e.g. 'export 廉洁')."""
-    searcher = open_searcher(ctx)
-    try:
-        ids = searcher.all_ids(query, sections=sections, years=years, kinds=kinds)
-        rows = searcher.store.conn.execute(
-            "SELECT p.id, p.report_id, r.title, r.year, r.kind, p.section_type, p.heading, p.passage_no, p.text "
-            "FROM passages p JOIN reports r ON r.report_id = p.report_id "
-            "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        searcher.close()
-        searcher.store.close()
-    by_id = {r[0]: r for r in rows}
-    fields = ["report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text", "url"]
+    """Every passage matching QUERY, best first, as CSV or JSON lines."""
+    with opened_store(ctx) as store:
+        _caught_up(store)
+        with open_backend(store) as backend:
+            ids = backend.ids(query, sections=sections, years=years, kinds=kinds)
+            rows = store.hit_rows(ids)
+    urls = Urls(base_url)
     writer = csv.writer(sys.stdout) if fmt == "csv" else None
     if writer:
-        writer.writerow(fields)
+        writer.writerow(EXPORT_FIELDS)
     for pid in ids:
-        _, rid, title, year, kind, stype, heading, no, text = by_id[pid]
-        rec = [rid, title, year, kind, stype, heading, no, text, f"{base_url.rstrip('/')}/r/{rid}#p{no}"]
+        _, rid, title, year, kind, stype, heading, no, text = rows[pid]
+        rec = [rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no)]
         if writer:
             writer.writerow(rec)
         else:
-            click.echo(json.dumps(dict(zip(fields, rec)), ensure_ascii=False))
+            click.echo(json.dumps(dict(zip(EXPORT_FIELDS, rec)), ensure_ascii=False))

@@ -7,15 +7,16 @@ numpy operations instead of a query per request.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from archive.model import KINDS, SECTION_TYPES
+from archive.store import Store
+
+from .api import UNKNOWN_YEAR
 
 SECTION_KEYS = tuple(SECTION_TYPES)
-UNKNOWN_YEAR = "unknown"
 
 
 @dataclass
@@ -26,14 +27,12 @@ class FacetTable:
     kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
 
-    def refresh(self, conn: sqlite3.Connection) -> None:
+    def refresh(self, store: Store) -> None:
         """Load the passages added since the last refresh."""
-        top = conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
+        top = store.max_passage_id()
         if top <= self.top:
             return
-        rows = conn.execute(
-            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind FROM passages p "
-            "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (self.top, top)).fetchall()
+        rows = store.facet_rows(self.top, top)
         size = top + 1
         for name in ("section", "year", "kind"):
             old = getattr(self, name)
@@ -80,6 +79,3 @@ class FacetTable:
             "year": {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in year_items},
             "kind": {k: int(kinds[i + 1]) for i, k in enumerate(self.kinds) if kinds[i + 1]},
         }
-
-    def year_of(self, pid: int) -> int:
-        return int(self.year[pid]) if pid <= self.top else 0

@@ -1,4 +1,4 @@
-"""Keyword-in-context snippets: escaped text, hits in <mark>.
+"""Where a query's terms are in a passage, which part of it to show, and that part as escaped, marked HTML.
 
 Matching runs on folded text, which has the length of the original, so a
 span found in the fold marks the same characters in what the user reads.
@@ -48,15 +48,18 @@ def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
-def snippet(text: str, needles: list[str], width: int = 160) -> str:
-    """A window of about ``width`` characters around the densest run of hits."""
-    found = spans(text, needles)
+def window(text: str, found: list[tuple[int, int]], width: int = 160) -> tuple[int, int]:
+    """(start, end) of about ``width`` characters around the densest run of spans: what a hit shows."""
     if len(text) <= width:
-        return mark(text, found)
+        return 0, len(text)
     if not found:
-        return escape(text[:width]) + "…"
+        return 0, width
     best = max(range(len(found)), key=lambda i: sum(1 for s, _ in found[i:] if s < found[i][0] + width * 2 // 3))
     start = max(0, found[best][0] - width // 4)
     end = min(len(text), start + width)
-    start = max(0, end - width)
+    return max(0, end - width), end
+
+
+def snippet_html(text: str, found: list[tuple[int, int]], start: int, end: int) -> str:
+    """HTML of the window text[start:end], marked, with an ellipsis where it cuts the passage."""
     return ("…" if start else "") + mark(text, found, start, end) + ("…" if end < len(text) else "")

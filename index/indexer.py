@@ -21,28 +21,28 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import queue
 import shutil
 import threading
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from archive.errors import ArchiveError
-from archive.proc import die_with_parent
+from archive.errors import ArchiveError, Busy
+from archive.proc import default_workers, die_with_parent
 from archive.store import Store
 from archive.text import fold
 
 from . import phrase
+from .api import CatchUp, SyncReport
 from .analysis import index_words
 from .schema import exists as whoosh_exists
 from .schema import live_pids, open_or_create
 from .segments import SegmentBuilder, supported
+from .whoosh_internals import toc_segments
 
 #: Passages per message to an index worker.
 CHUNK = 2000
@@ -75,49 +75,25 @@ def whoosh_mark(ix) -> int:
     return int(ids.max()) if len(ids) else 0
 
 
-@dataclass
-class SyncReport:
-    added_phrase: int = 0
-    added_words: int = 0
-    seconds: float = 0.0
-    #: Why the parallel sync failed when ``repair`` finished the work in one process instead.
-    workers_failed: str = ""
-
-    @property
-    def added(self) -> int:
-        return max(self.added_phrase, self.added_words)
-
-
 def pending(store: Store) -> int:
     """Passages the archive holds that the index does not yet (0 when in step)."""
-    conn = store.conn
-    top = conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
-    if not phrase.exists(conn) or not whoosh_exists(index_dir(store)):
-        return conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-    low = min(phrase.high_water(conn), whoosh_mark(open_or_create(index_dir(store))))
-    return conn.execute("SELECT count(*) FROM passages WHERE id > ? AND id <= ?", (low, top)).fetchone()[0]
+    if not phrase.exists(store.conn) or not whoosh_exists(index_dir(store)):
+        return store.passage_count()
+    low = min(phrase.high_water(store.conn), whoosh_mark(open_or_create(index_dir(store))))
+    return store.passage_count(after=low, upto=store.max_passage_id())
 
 
 def _rows(store: Store, after: int):
     """Passages above a mark, with their report's metadata, in id order, a chunk at a time."""
     last = after
-    while True:
-        rows = store.conn.execute(PASSAGE_ROWS + "WHERE p.id > ? ORDER BY p.id LIMIT ?", (last, CHUNK)).fetchall()
-        if not rows:
-            return
+    while rows := store.passages_after(last, CHUNK):
         yield rows
         last = rows[-1][0]
 
 
-PASSAGE_ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
-                "JOIN reports r ON r.report_id = p.report_id ")
-
-
 def _rows_by_id(store: Store, pids: list[int]):
     for i in range(0, len(pids), CHUNK):
-        some = pids[i:i + CHUNK]
-        yield store.conn.execute(PASSAGE_ROWS + f"WHERE p.id IN ({','.join('?' * len(some))}) ORDER BY p.id",
-                                 some).fetchall()
+        yield store.passages_by_id(pids[i:i + CHUNK])
 
 
 def analyse(rows, phrase_above: int, words_above: int):
@@ -246,7 +222,7 @@ class _Worker:
 
 def _small_segments(ix) -> tuple[list, list[int]]:
     """Small segments to fold into this sync's new ones, and the passages they hold."""
-    small = {s.segment_id() for s in ix._read_toc().segments if s.doc_count_all() < SMALL_SEGMENT}
+    small = {s.segment_id() for s in toc_segments(ix) if s.doc_count_all() < SMALL_SEGMENT}
     if len(small) < MERGE_SMALL_AT:
         return [], []
     segments, pids = [], []
@@ -259,7 +235,7 @@ def _small_segments(ix) -> tuple[list, list[int]]:
 
 
 def _workers(ix, todo: int, workers: int | None):
-    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    count = workers if workers is not None else default_workers()
     if count <= 1 or todo < PARALLEL_FROM or not supported(ix.schema):
         return [_Here(ix)]
     return [_Worker(Path(ix.storage.folder)) for _ in range(count)]
@@ -282,7 +258,7 @@ def sync(store: Store, *, workers: int | None = None) -> SyncReport:
     if not supported(ix.schema):
         return _sync_with_whoosh_writer(store, ix, fts_mark, report, started)
     w_mark = whoosh_mark(ix)
-    todo = conn.execute("SELECT count(*) FROM passages WHERE id > ?", (min(fts_mark, w_mark),)).fetchone()[0]
+    todo = store.passage_count(after=min(fts_mark, w_mark))
     merged, redo = _small_segments(ix) if todo else ([], [])
     pool = _workers(ix, todo + len(redo), workers)
     try:
@@ -377,7 +353,7 @@ def rebuild(store: Store) -> SyncReport:
 def check(store: Store) -> list[str]:
     """Passages missing from, or stale in, each index structure."""
     conn = store.conn
-    truth = {r[0] for r in conn.execute("SELECT id FROM passages")}
+    truth = store.passage_ids()
     problems: list[str] = []
     sets: dict[str, set[int] | list[int]] = {}
     if phrase.exists(conn):
@@ -402,3 +378,54 @@ def check(store: Store) -> list[str]:
             problems.append(f"index: {len(stale)} stale entries in the {name} that the archive does not hold "
                             f"(ids {', '.join(map(str, sorted(stale)[:5]))}…)")
     return problems
+
+
+def catch_up(store: Store) -> CatchUp:
+    """Repair an index an interrupted import left behind, if no import holds the archive now.
+
+    A search or a server start runs this before answering; it never waits for
+    the writer lock: a running import keeps the index in step itself.
+    """
+    try:
+        with store.writer_lock(wait=0.0):
+            behind, report = repair(store)
+            return CatchUp(behind, report)
+    except Busy:
+        return CatchUp(busy=True)
+    except ArchiveError as exc:
+        return CatchUp(error=str(exc))
+
+
+def stats(store: Store) -> dict:
+    path = index_dir(store)
+    size = sum(p.stat().st_size for p in path.glob("*") if p.is_file()) if path.exists() else 0
+    return {"index_bytes": size, "index_pending": pending(store)}
+
+
+class LocalIndex:
+    """The ``local`` engine's ``IndexMaintenance``: Whoosh segments and FTS5 tables beside the archive."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def sync(self) -> SyncReport:
+        return sync(self.store)
+
+    def catch_up(self) -> CatchUp:
+        return catch_up(self.store)
+
+    def rebuild(self) -> SyncReport:
+        return rebuild(self.store)
+
+    def check(self) -> list[str]:
+        return check(self.store)
+
+    def pending(self) -> int:
+        return pending(self.store)
+
+    def stats(self) -> dict:
+        return stats(self.store)
+
+    def files(self) -> Path:
+        """Where the index lives on disk (a backup copies it)."""
+        return index_dir(self.store)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import operator
 import sqlite3
-from typing import Iterable
 
 import numpy as np
 

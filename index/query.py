@@ -7,6 +7,10 @@
 Parsing is pure and bounded: a query longer than ``MAX_CHARS``, with more
 than ``MAX_TERMS`` terms or nested deeper than ``MAX_DEPTH`` is refused with
 a message that says so, before any index is touched.
+
+The tree is prepared: each leaf carries its folded text and, for words,
+jieba's segmentation, computed once here. Searching, judging nearness and
+highlighting all read them from the leaf, whatever engine answers.
 """
 
 from __future__ import annotations
@@ -14,26 +18,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archive.errors import ArchiveError
+from archive.text import fold
+
+from .analysis import query_words
+from .messages import QueryError
 
 MAX_CHARS = 500
 MAX_TERMS = 32
 MAX_DEPTH = 8
 
 
-
-class QueryError(ArchiveError):
-    """A query that cannot be run; the message says how to fix it."""
-
-
 @dataclass(frozen=True)
 class Words:
+    """Unquoted words: all of jieba's words of the folded text are required."""
+
     text: str
+    folded: str = ""
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        return cls(text, fold(text), query_words(text))
 
 
 @dataclass(frozen=True)
 class Phrase:
+    """A quoted phrase: passages whose folded text contains ``folded``."""
+
     text: str
+    folded: str = ""
+
+    @classmethod
+    def of(cls, text: str) -> Phrase:
+        return cls(text, fold(text))
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             out.append((")", tok))
         elif tok[0] in _CLOSE:
             if len(tok) < 2 or tok[-1] != _CLOSE[tok[0]]:
-                raise QueryError(f"a quotation mark is not closed: {tok[:20]}")
+                raise QueryError("unclosed_quote", text=tok[:20])
             inner = tok[1:-1].strip()
             if inner:
                 out.append(("phrase", inner))
@@ -99,12 +116,12 @@ class _Parser:
     def parse(self) -> Node:
         node = self.or_expr(0)
         if self.i < len(self.tokens):
-            raise QueryError("a closing parenthesis has no opening one")
+            raise QueryError("unopened_paren")
         return node
 
     def or_expr(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise QueryError(f"the query is nested too deeply (at most {MAX_DEPTH} levels of parentheses)")
+            raise QueryError("too_deep", max=MAX_DEPTH)
         parts = [self.and_expr(depth)]
         while self.peek() == "or":
             self.i += 1
@@ -116,8 +133,7 @@ class _Parser:
         while self.peek() not in (None, "or", ")"):
             parts.append(self.unary(depth))
         if not parts:
-            raise QueryError("OR needs a term on both sides" if self.peek() == "or" or self.i else
-                             'enter a word or a "quoted phrase"')
+            raise QueryError("or_needs_terms" if self.peek() == "or" or self.i else "empty")
         return parts[0] if len(parts) == 1 else And(tuple(parts))
 
     def unary(self, depth: int) -> Node:
@@ -125,30 +141,30 @@ class _Parser:
         if kind == "not":
             self.i += 1
             if self.peek() in (None, "or", ")"):
-                raise QueryError("NOT (or -) needs a term after it")
+                raise QueryError("not_needs_term")
             return Not(self.unary(depth))
         if kind == "(":
             self.i += 1
             node = self.or_expr(depth + 1)
             if self.peek() != ")":
-                raise QueryError("a parenthesis is not closed")
+                raise QueryError("unclosed_paren")
             self.i += 1
             return node
         self.i += 1
         self.terms += 1
         if self.terms > MAX_TERMS:
-            raise QueryError(f"too many terms: at most {MAX_TERMS} words or phrases in one query")
-        return Phrase(value) if kind == "phrase" else Words(value)
+            raise QueryError("too_many_terms", max=MAX_TERMS)
+        return Phrase.of(value) if kind == "phrase" else Words.of(value)
 
 
 def parse(text: str) -> Node:
     """Query text → tree; QueryError for anything that cannot be run."""
     if text is None or not text.strip():
-        raise QueryError('enter a word or a "quoted phrase"')
+        raise QueryError("empty")
     if "\x00" in text:
-        raise QueryError("the query contains a NUL character")
+        raise QueryError("nul")
     if len(text) > MAX_CHARS:
-        raise QueryError(f"the query is too long: {len(text):,} characters (at most {MAX_CHARS})")
+        raise QueryError("too_long", chars=len(text), max=MAX_CHARS)
     node = _Parser(_tokens(text)).parse()
     _check_negation(node)
     return node
@@ -157,10 +173,10 @@ def parse(text: str) -> Node:
 def _check_negation(node: Node) -> None:
     """Exclusion narrows something: a query (or an OR branch) of exclusions alone cannot run."""
     if isinstance(node, Not):
-        raise QueryError("a query cannot only exclude: add a word or phrase to search for")
+        raise QueryError("only_exclusion")
     if isinstance(node, And):
         if all(isinstance(c, Not) for c in node.children):
-            raise QueryError("a query cannot only exclude: add a word or phrase to search for")
+            raise QueryError("only_exclusion")
         for c in node.children:
             _check_negation(c.child if isinstance(c, Not) else c)
     if isinstance(node, Or):

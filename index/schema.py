@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.columns import NumericColumn
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 
 from .analysis import ChineseAnalyzer
+from .whoosh_internals import read_pid_column
 
 INDEX_NAME = "passages"
 
@@ -46,27 +46,9 @@ def exists(path: Path) -> bool:
     return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
 
 
-def pids(reader) -> np.ndarray:
-    """The passage id of every document of one segment, by docnum, deleted ones included.
-
-    The column is read as one block of fixed-width numbers: a Python call
-    per document took 9 s for 600k passages, paid by every import, search
-    and server start that checks how far the index has got.
-    """
-    n = reader.doc_count_all()
-    col = reader.column_reader("pid")
-    raw = col.raw_column() if hasattr(col, "raw_column") else None
-    if n and isinstance(raw, NumericColumn.Reader) and raw._typecode in "qQ" and raw._count >= n:
-        block = raw._dbfile.get(raw._basepos, n * raw._fixedlen)
-        values = np.frombuffer(block, dtype=">i8" if raw._typecode == "q" else ">u8").astype(np.int64)
-        if values[0] == col[0] and values[-1] == col[n - 1]:  # the stored form is the id itself
-            return values
-    return np.fromiter((col[d] for d in range(n)), dtype=np.int64, count=n)
-
-
 def live_pids(reader) -> np.ndarray:
-    """``pids`` of the documents not deleted."""
-    ids = pids(reader)
+    """The passage ids of one segment's documents that are not deleted."""
+    ids = read_pid_column(reader)
     if reader.has_deletions():
         ids = np.delete(ids, sorted(reader.deleted_docs_set()))
     return ids

@@ -6,8 +6,8 @@ and facet counts need every match, not a top 10. The postings, field
 lengths and statistics are Whoosh's; this module reads them a block at a
 time into arrays (cached per segment, since a committed segment never
 changes) and applies Whoosh's own BM25F formula to all matches at once.
-The reader uses the block layout of whoosh-reloaded 2.7.5 (pinned), and
-falls back to Whoosh's public matcher API for any other layout.
+The block reads are ``whoosh_internals``'s, which falls back to Whoosh's
+public matcher API on any release but the pinned one.
 
 A word's scored array is kept until the next commit (warm queries then cost
 an intersection, not a pass over the postings); the decoded postings
@@ -21,10 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh.codec import whoosh3
-from whoosh.util.numeric import byte_to_length
-
-from .schema import pids as segment_pids
+from .whoosh_internals import read_lengths, read_pid_column, read_postings
 
 FIELD = "body"
 B = 0.75
@@ -35,9 +32,6 @@ CACHE_POSTINGS = 4_000_000
 CACHE_SCORED = 4_000_000
 
 Scored = tuple[np.ndarray, np.ndarray]  # (passage ids ascending, scores)
-
-_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-
 
 @dataclass
 class Segment:
@@ -83,49 +77,15 @@ def intersect_scored(a: Scored, b: Scored) -> Scored:
     return pids, a[1][left] + b[1][right]
 
 
-def _read_block_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    ids_parts, weight_parts = [], []
-    if isinstance(matcher, whoosh3.W3LeafMatcher) and not matcher._byteids:
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            n = matcher._blocklength
-            ids_parts.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))
-            weights = matcher._data[1]
-            if weights is None or isinstance(weights, float):
-                weight_parts.append(np.full(n, 1.0 if weights is None else weights, dtype=np.float32))
-            else:
-                weight_parts.append(np.asarray(weights, dtype=np.float32))
-            matcher._next_block()
-    else:  # any other codec: the public, slower path
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        ids_parts, weight_parts = [np.array(ids, np.int64)], [np.array(weights, np.float32)]
-    if not ids_parts:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
-    return np.concatenate(ids_parts), np.concatenate(weight_parts)
-
-
 def _load_segment(reader) -> Segment:
     n = reader.doc_count_all()
-    pids = segment_pids(reader)
-    lengths = _bulk_lengths(reader, n)
+    pids = read_pid_column(reader)
+    lengths = read_lengths(reader, FIELD)
     live = None
     if reader.has_deletions():
         live = np.ones(n, dtype=bool)
         live[list(reader.deleted_docs_set())] = False
     return Segment(pids, lengths, live)
-
-
-def _bulk_lengths(reader, n: int) -> np.ndarray:
-    col = reader._perdoc._cached_reader(whoosh3._lenfield(FIELD), whoosh3.LENGTHS_COLUMN)
-    if col is None:
-        return np.zeros(n, dtype=np.float32)
-    raw = np.fromiter((col[d] for d in range(n)), dtype=np.uint8, count=n)
-    return _LENGTH_TABLE[raw]
 
 
 class Scorer:
@@ -169,7 +129,7 @@ class Scorer:
             seg.postings.move_to_end(word)
             return hit
         if (FIELD, word) in reader:
-            docnums, weights = _read_block_postings(reader.postings(FIELD, word))
+            docnums, weights = read_postings(reader.postings(FIELD, word))
         else:
             docnums, weights = np.empty(0, np.int64), np.empty(0, np.float32)
         if seg.live is not None and len(docnums):

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
 from archive.errors import ArchiveError
-from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
-from archive.text import fold
 
 from . import phrase
-from .analysis import query_words
-from .facets import UNKNOWN_YEAR, FacetTable
-from .highlight import snippet
+from .api import Hit, SearchResult, validate_filters, validate_page
+from .facets import FacetTable
+from .highlight import spans, window
 from .indexer import index_dir
 from .nearness import nearness
 from .query import And, Node, Not, Or, Phrase, QueryError, Words, leaves, parse
@@ -31,41 +29,9 @@ from .scoring import Scored, Scorer, intersect, intersect_scored
 from .schema import exists as whoosh_exists
 from .schema import open_or_create
 
-MAX_LIMIT = 100
-MAX_OFFSET = 10_000
 PHRASE_SCORE = 1.0
 PROXIMITY_TOP = 200
-
-
-@dataclass
-class Hit:
-    report_id: str
-    title: str
-    year: int | None
-    kind: str
-    section_type: str
-    section_heading: str
-    passage_no: int
-    text: str
-    snippet_html: str
-    url: str
-    score: float = 0.0
-
-
-@dataclass
-class SearchResult:
-    query: str
-    total: int
-    offset: int
-    hits: list[Hit]
-    facets: dict[str, dict[str, int]]
-    took_ms: float = 0.0
-    terms: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict:
-        return {"query": self.query, "total": self.total, "offset": self.offset,
-                "hits": [{k: v for k, v in asdict(h).items() if k != "score"} for h in self.hits],
-                "facets": self.facets, "took_ms": round(self.took_ms, 2), "terms": self.terms}
+SNIPPET_WIDTH = 160
 
 
 def highlight_terms(tree: Node) -> list[str]:
@@ -74,7 +40,7 @@ def highlight_terms(tree: Node) -> list[str]:
     for leaf, negated in leaves(tree):
         if negated:
             continue
-        out.extend([leaf.text] if isinstance(leaf, Phrase) else (query_words(leaf.text) or [leaf.text]))
+        out.extend([leaf.text] if isinstance(leaf, Phrase) else (leaf.words or [leaf.text]))
     return list(dict.fromkeys(out))
 
 
@@ -85,23 +51,10 @@ def required_terms(tree: Node) -> list[str]:
     out: list[str] = []
     for node in nodes:
         if isinstance(node, Words):
-            out.extend(query_words(node.text) or [fold(node.text)])
+            out.extend(node.words or [node.folded])
         elif isinstance(node, Phrase):
-            out.append(fold(node.text))
+            out.append(node.folded)
     return [t for t in dict.fromkeys(out) if t]
-
-
-def validate_filters(sections=(), years=(), kinds=()) -> None:
-    """Unknown facet values are the user's typo, not an empty result: say so."""
-    for s in sections:
-        if s not in SECTION_TYPES:
-            raise QueryError(f"unknown section type {s!r}; choose from {', '.join(SECTION_TYPES)}")
-    for y in years:
-        if y != UNKNOWN_YEAR and not (str(y).isdigit() and 1900 <= int(y) <= 2100):
-            raise QueryError(f"not a year: {str(y)[:20]!r} (use a year such as 2023, or {UNKNOWN_YEAR})")
-    for k in kinds:
-        if k not in KINDS:
-            raise QueryError(f"unknown kind {k[:20]!r}; choose from {', '.join(KINDS)}")
 
 
 _EMPTY: Scored = (np.empty(0, np.int64), np.empty(0, np.float64))
@@ -121,19 +74,28 @@ def _without(a: Scored, b: Scored) -> Scored:
 
 
 class Searcher:
-    """Long-lived (one per process): Whoosh searcher, postings and facet data stay warm between queries."""
+    """The ``local`` engine's ``SearchBackend``: long-lived (one per process); the Whoosh searcher,
+    postings and facet data stay warm between queries. It owns its store and closes it."""
 
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
         self._ix = None
         self._searcher = None
-        self.facets = FacetTable()
+        self.facet_table = FacetTable()
         self.scorer = Scorer()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
+            self._searcher = None
+        self.store.close()
 
     def _refresh(self) -> None:
         """Pick up new commits (an import running beside the server) without a restart."""
@@ -150,18 +112,18 @@ class Searcher:
             else:
                 self._searcher = self._searcher.refresh()
         self.scorer.bind(self._searcher)
-        self.facets.refresh(self.store.conn)
+        self.facet_table.refresh(self.store)
 
     # -- evaluation ----------------------------------------------------------
 
-    def _phrase(self, text: str) -> Scored:
-        pids = phrase.find(self.store.conn, text)
+    def _phrase(self, folded: str) -> Scored:
+        pids = phrase.find(self.store.conn, folded)
         return pids, np.full(len(pids), PHRASE_SCORE)
 
-    def _words(self, text: str) -> Scored:
-        words = list(dict.fromkeys(query_words(text)))
+    def _words(self, node: Words) -> Scored:
+        words = list(dict.fromkeys(node.words))
         if not words:  # only punctuation or symbols: look for them literally
-            return self._phrase(text)
+            return self._phrase(node.folded)
         return self.scorer.all_words(words)
 
     def _reward_proximity(self, pids: np.ndarray, scores: np.ndarray, terms: list[str]) -> np.ndarray:
@@ -175,17 +137,16 @@ class Searcher:
         k = min(PROXIMITY_TOP, len(pids))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(pids) else np.arange(len(pids))
         wanted = pids[top].tolist()
-        rows = dict(self.store.conn.execute(f"SELECT id, text FROM passages WHERE id IN ({','.join('?' * k)})",
-                                            wanted).fetchall())
+        rows = self.store.passage_texts(wanted)
         scores = scores.copy()  # the scorer's arrays are shared between queries
         scores[top] *= 1.0 + nearness([rows.get(pid, "") for pid in wanted], terms)
         return scores
 
     def _eval(self, node: Node) -> Scored:
         if isinstance(node, Words):
-            return self._words(node.text)
+            return self._words(node)
         if isinstance(node, Phrase):
-            return self._phrase(node.text)
+            return self._phrase(node.folded)
         if isinstance(node, Or):
             return _union([self._eval(child) for child in node.children])
         if isinstance(node, And):
@@ -200,12 +161,12 @@ class Searcher:
             for child in negative:
                 result = _without(result, self._eval(child))
             return result
-        raise QueryError("a query cannot only exclude: add a word or phrase to search for")
+        raise QueryError("only_exclusion")
 
     def _matches(self, tree: Node, sections, years, kinds) -> tuple[np.ndarray, np.ndarray]:
         """Every matching passage id, filtered, and its score."""
         pids, scores = self._eval(tree)
-        keep = self.facets.mask(pids, sections, years, kinds)
+        keep = self.facet_table.mask(pids, sections, years, kinds)
         if not keep.all():
             pids, scores = pids[keep], scores[keep]
         return pids, self._reward_proximity(pids, scores, required_terms(tree))
@@ -219,33 +180,29 @@ class Searcher:
             threshold = scores[cut].min()
             chosen = np.flatnonzero(scores >= threshold)  # keep every tie at the edge
             pids, scores = pids[chosen], scores[chosen]
-        years = self.facets.year[pids]
+        years = self.facet_table.year[pids]
         order = np.lexsort((pids, -years, -scores))
         return pids[order][:k].tolist()
 
     # -- the interface -------------------------------------------------------
 
-    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
-               snippet_width: int = 160) -> SearchResult:
+    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
-        if not (0 <= offset <= MAX_OFFSET):
-            raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}")
-        if not (0 <= limit <= MAX_LIMIT):
-            raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
+        validate_page(offset, limit)
         validate_filters(sections, years, kinds)
         tree = parse(text)
         with self._lock:
             self._refresh()
             pids, scores = self._matches(tree, sections, years, kinds)
-            facets = self.facets.counts(pids)
+            facets = self.facet_table.counts(pids)
             page = self._ranked(pids, scores, offset + limit)[offset:]
             by_pid = dict(zip(page, scores[np.searchsorted(pids, page)].tolist())) if page else {}
             needles = highlight_terms(tree)
-            hits = self._hits(page, by_pid, needles, snippet_width)
+            hits = self._hits(page, by_pid, needles)
         return SearchResult(text, len(pids), offset, hits, facets,
                             (time.perf_counter() - started) * 1000, needles)
 
-    def all_ids(self, text: str, *, sections=(), years=(), kinds=()) -> list[int]:
+    def ids(self, text: str, *, sections=(), years=(), kinds=()) -> list[int]:
         """Every matching passage id, best first (for export)."""
         validate_filters(sections, years, kinds)
         tree = parse(text)
@@ -254,16 +211,29 @@ class Searcher:
             pids, scores = self._matches(tree, sections, years, kinds)
             return self._ranked(pids, scores, len(pids))
 
-    def _hits(self, page: list[int], scores: dict[int, float], needles: list[str], width: int) -> list[Hit]:
-        if not page:
+    def count(self, text: str, *, sections=(), years=(), kinds=()) -> int:
+        return self.search(text, sections=sections, years=years, kinds=kinds, limit=0).total
+
+    def facets(self, text: str, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
+        return self.search(text, sections=sections, years=years, kinds=kinds, limit=0).facets
+
+    def query_terms(self, text: str) -> list[str]:
+        if not text or not text.strip():
             return []
-        marks = ",".join("?" * len(page))
-        rows = {r[0]: r for r in self.store.conn.execute(
-            "SELECT p.id, p.report_id, r.title, r.year, r.kind, p.section_type, p.heading, p.passage_no, p.text "
-            f"FROM passages p JOIN reports r ON r.report_id = p.report_id WHERE p.id IN ({marks})", page)}
+        try:
+            return highlight_terms(parse(text))
+        except QueryError:
+            return []
+
+    def warm_up(self) -> None:
+        self.search("报告", limit=1)
+
+    def _hits(self, page: list[int], scores: dict[int, float], needles: list[str]) -> list[Hit]:
+        rows = self.store.hit_rows(page)
         hits = []
         for pid in page:
             _, rid, title, year, kind, stype, heading, no, text = rows[pid]
-            hits.append(Hit(rid, title, year, kind, stype, heading, no, text, snippet(text, needles, width),
-                            f"/r/{rid}#p{no}", round(scores[pid], 4)))
+            found = spans(text, needles)
+            hits.append(Hit(rid, title, year, kind, stype, heading, no, text, found,
+                            window(text, found, SNIPPET_WIDTH), round(scores[pid], 4)))
         return hits

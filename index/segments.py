@@ -10,9 +10,9 @@ one block of postings at a time. The files are Whoosh's own (its codec
 writes them, its readers read them); ``tests/test_segments.py`` checks that
 they hold exactly what ``SegmentWriter`` writes for the same documents.
 
-The block hand-over sets the fields ``W3PostingsWriter.add_posting`` would
-have filled; it is tied to the codec of the pinned whoosh-reloaded, and
-``supported`` sends any other codec down Whoosh's own writer.
+The block hand-over (``whoosh_internals.write_term``) is tied to the codec
+of the pinned whoosh-reloaded, and ``supported`` sends any other codec down
+Whoosh's own writer.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from typing import Any, Iterable
 
 import numpy as np
 from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
-from whoosh.formats import Frequency
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .whoosh_internals import block_writer_supported, write_term
 
 #: The field whose words arrive already segmented.
 WORDS = "body"
@@ -34,11 +33,7 @@ WORDS = "body"
 
 def supported(schema) -> bool:
     """Whether this module writes what Whoosh would for this schema and codec."""
-    codec = default_codec()
-    return (type(codec) is W3Codec and codec._inlinelimit <= 1 and WORDS in schema.names()
-            and type(schema[WORDS].format) is Frequency and not schema[WORDS].vector
-            and not schema[WORDS].stored and schema[WORDS].scorable
-            and hasattr(W3PostingsWriter, "_write_block"))
+    return block_writer_supported(schema, WORDS)
 
 
 def _quantized(length: int) -> int:
@@ -179,23 +174,6 @@ class SegmentBuilder:
         docs, freqs, bounds = self._term_major(rank)
         qlen_of_doc = np.array([_quantized(n) for n in self.lengths], dtype=np.int64)
         packed: dict[int, bytes] = {}
-        block = self.codec._blocklimit
         for i in range(len(bounds) - 1):
             start, end = bounds[i], bounds[i + 1]
-            fw.start_term(encoded[by_bytes[i]])
-            pw = fw._postwriter
-            for b in range(start, end, block):
-                e = min(b + block, end)
-                if b > start:
-                    pw._write_block()
-                f = freqs[b:e]
-                flist = f.tolist()
-                pw._ids = array("I", docs[b:e].tobytes())
-                pw._weights = array("f", f.astype(np.float32).tobytes())
-                pw._values = [packed.get(x) or packed.setdefault(x, pack_uint(x)) for x in flist]
-                pw._maxweight = float(max(flist))
-                q = qlen_of_doc[docs[b:e]]
-                q = q[q > 0]
-                pw._minlength = int(q.min()) if len(q) else None
-                pw._maxlength = int(q.max()) if len(q) else 0
-            fw.finish_term()
+            write_term(fw, encoded[by_bytes[i]], docs[start:end], freqs[start:end], qlen_of_doc, packed)

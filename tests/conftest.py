@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import index.cli  # noqa: F401  (the full command set, as installed)
-from archive.cli import cli
 from archive.store import Store
+from webui.cli import cli  # the full command set, as installed
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "import"

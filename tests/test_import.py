@@ -92,7 +92,8 @@ def test_import_again_adds_nothing_and_skips_by_byte_hash(tmp_path, inbox):
                         "FROM reports").fetchone()
     code, out = import_json(data, inbox)
     assert code == 0 and out["added"] == [] and out["duplicates"] == []
-    assert [s["reason"] for s in out["skipped"]] == ["unchanged since the last import"] * 2
+    assert out["skipped"] == []
+    assert [s["reason"] for s in out["unchanged"]] == ["unchanged since the last import"] * 2
     after = db.execute("SELECT count(*), (SELECT count(*) FROM passages), (SELECT count(*) FROM copies) "
                        "FROM reports").fetchone()
     assert before == after

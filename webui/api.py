@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from index.search import MAX_LIMIT, MAX_OFFSET
+from archive.urls import Urls
+from index.api import MAX_LIMIT, MAX_OFFSET, result_json
 
-from .db import get_searcher, get_store
+from .db import get_backend, get_store
 from .params import Filters, bounded_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -19,12 +20,9 @@ def search():
     args = request.args
     offset = bounded_int(args, "offset", 0, 0, MAX_OFFSET)
     limit = bounded_int(args, "limit", 10, 0, MAX_LIMIT)
-    result = get_searcher().search(args.get("q", ""), offset=offset, limit=limit,
-                                   **Filters.from_args(args).search_kwargs())
-    root = request.url_root.rstrip("/")
-    for hit in result.hits:
-        hit.url = root + hit.url
-    return jsonify(result.as_json())
+    result = get_backend().search(args.get("q", ""), offset=offset, limit=limit,
+                                  **Filters.from_args(args).search_kwargs())
+    return jsonify(result_json(result, Urls(request.url_root)))
 
 
 @bp.get("/reports")

@@ -24,11 +24,6 @@ class Cited:
     accessed: date
 
 
-def permalink(base_url: str, report_id: str, passage_no: int) -> str:
-    """The passage link that survives re-imports: the id derives from the text, the number from its order."""
-    return f"{base_url.rstrip('/')}/r/{report_id}#p{passage_no}"
-
-
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 

@@ -1,39 +1,31 @@
-"""The ``archive`` entry point: the core and search commands, plus ``serve``."""
+"""The ``archive`` entry point: the one root that assembles every layer's commands, plus ``serve``."""
 
 from __future__ import annotations
 
-import os
-
 import click
 
-import index.cli  # noqa: F401  (registers search, reindex, export and the index hooks)
-from archive.cli import cli, store_for
-from archive.errors import ArchiveError, Busy
-from index import indexer
+import index.cli
+from archive import cli as archive_cli
+from archive.cli import Hooks, opened_store
+from archive.proc import default_workers
+from index.api import open_maintenance
 
 
-def catch_up(ctx: click.Context) -> None:
-    """Bring the index in step before serving (an interrupted import may have left it behind)."""
-    if not (ctx.obj / "archive.db").exists():
-        raise click.ClickException(f"no archive at {ctx.obj}: run 'archive --data {ctx.obj} import PATH' first")
-    store = store_for(ctx)
-    try:
-        with store.writer_lock(wait=0):
-            behind, report = indexer.repair(store)
-            if behind:
-                click.echo(f"indexed {report.added} passages the index was missing "
-                           f"({report.seconds:.1f} s)", err=True)
-            if report and report.workers_failed:
-                click.echo(f"note: {report.workers_failed} (indexed in one process instead)", err=True)
-    except Busy:
-        click.echo("an import is running: it keeps the index in step itself", err=True)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.close()
+def register(cli: click.Group, hooks: Hooks) -> None:
+    cli.add_command(serve)
 
 
-@cli.command()
+def build() -> click.Group:
+    """The whole command set, layer by layer (core, search, web)."""
+    hooks = Hooks()
+    cli = archive_cli.root(hooks)
+    archive_cli.register(cli, hooks)
+    index.cli.register(cli, hooks)
+    register(cli, hooks)
+    return cli
+
+
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
               help="Port to listen on (0: any free port).")
@@ -47,19 +39,29 @@ def serve(ctx, host, port, threads, workers):
     from webui import create_app, serving
     from webui.db import warm_up
 
-    catch_up(ctx)
+    data = ctx.obj.data
+    if not (data / "archive.db").exists():
+        raise click.ClickException(f"no archive at {data}: run 'archive --data {data} import PATH' first")
+    with opened_store(ctx) as store:  # an interrupted import may have left the index behind
+        done = open_maintenance(store).catch_up()
+    if done.error:
+        raise click.ClickException(done.error)
+    for note in index.cli.catch_up_notes(done):
+        click.echo(note, err=True)
     try:
         sock = serving.bind(host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
     def make_app():
-        app = create_app({"DATA_DIR": str(ctx.obj)})
+        app = create_app({"DATA_DIR": str(data)})
         warm_up(app)
         return app
 
-    workers = workers or min(os.cpu_count() or 1, 4)
-    ctx.exit(serving.run(make_app, sock, threads, workers, click.echo))
+    ctx.exit(serving.run(make_app, sock, threads, workers or default_workers(), click.echo))
+
+
+cli = build()
 
 
 def main() -> None:

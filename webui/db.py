@@ -1,4 +1,4 @@
-"""The archive and the search index as the web layer sees them: read-only, opened on demand."""
+"""The archive and the search engine as the web layer sees them: read-only, opened on demand."""
 
 from __future__ import annotations
 
@@ -10,22 +10,15 @@ from werkzeug.exceptions import HTTPException
 
 from archive.errors import ArchiveError
 from archive.store import Store
-from index.search import Searcher
+from index.api import SearchBackend, open_backend
 
 
 class Shared:
-    """What one app keeps between requests: the Searcher (thread-safe) over its own read-only Store."""
+    """What one app keeps between requests: the search backend (thread-safe) over its own read-only Store."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.searcher: Searcher | None = None
-
-    def close(self) -> None:
-        with self.lock:
-            if self.searcher is not None:
-                self.searcher.close()
-                self.searcher.store.close()
-                self.searcher = None
+        self.backend: SearchBackend | None = None
 
 
 def _open() -> Store:
@@ -42,19 +35,19 @@ def get_store() -> Store:
     return g.store
 
 
-def get_searcher() -> Searcher:
+def get_backend() -> SearchBackend:
     shared: Shared = current_app.extensions["shuzhi"]
     with shared.lock:
-        if shared.searcher is None:
-            shared.searcher = Searcher(_open())
-        return shared.searcher
+        if shared.backend is None:
+            shared.backend = open_backend(_open())
+        return shared.backend
 
 
 def warm_up(app: Flask) -> None:
     """Load jieba's dictionary, the index and the facet data before the first visitor waits for them."""
     with app.app_context():
         try:
-            get_searcher().search("报告", limit=1)
+            get_backend().warm_up()
         except (ArchiveError, HTTPException):
             pass  # the pages say what is wrong
 
@@ -62,7 +55,7 @@ def warm_up(app: Flask) -> None:
 def report_count() -> int | None:
     """For the footer; None when the archive cannot be read (the page says why elsewhere)."""
     try:
-        return get_store().conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        return get_store().report_count()
     except (HTTPException, sqlite3.Error):  # the footer never turns an error page into another error
         return None
 

@@ -6,7 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from archive.errors import ArchiveError, NotFound
-from index.query import QueryError
+from index.api import QueryError
 
 TITLES = {
     400: "请求有误",
@@ -30,10 +30,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(status: int, message: str | None = None, headers: dict | None = None):
+def render_error(status: int, message: str | None = None, headers: dict | None = None,
+                 message_zh: str | None = None):
     message = message or MESSAGES.get(status, TITLES.get(status, "出错了"))
     if wants_json():
-        response = jsonify(error=message)
+        response = jsonify(error=message, message_zh=message_zh) if message_zh else jsonify(error=message)
     else:
         response = current_app.make_response(
             render_template("error.html", status=status, title=TITLES.get(status, "出错了"), message=message,
@@ -54,8 +55,10 @@ def handle_http(exc: HTTPException):
 
 
 def handle_archive(exc: ArchiveError):
-    if isinstance(exc, QueryError):
-        return render_error(400, str(exc))
+    if isinstance(exc, QueryError):  # English for scripts, Chinese for people
+        if wants_json():
+            return render_error(400, exc.message("en"), message_zh=exc.message("zh"))
+        return render_error(400, exc.message("zh"))
     if isinstance(exc, NotFound):
         return render_error(404, str(exc) if wants_json() else None)
     return render_error(503, str(exc))

@@ -6,6 +6,7 @@ from datetime import date
 
 from markupsafe import Markup
 
+from archive.urls import Urls
 from index.highlight import mark, spans
 
 from . import cite
@@ -45,7 +46,7 @@ def _part(text: str, found: list[tuple[int, int]], start: int, end: int) -> str 
     return Markup(mark(text, found, start, end))
 
 
-def passages(report: dict, terms: list[str], base_url: str, today: date) -> list[dict]:
+def passages(report: dict, terms: list[str], urls: Urls, today: date) -> list[dict]:
     """Each passage with: level, head/body parts (marked when terms match), its citation and permalink."""
     by_passage = {s["passage_no"]: s for s in report["sections"]}
     out = []
@@ -55,7 +56,7 @@ def passages(report: dict, terms: list[str], base_url: str, today: date) -> list
         cut = heading_split(text, section["heading"] if section else None) if p["is_heading"] else 0
         found = spans(text, terms) if terms else []
         cited = cite.Cited(report["report_id"], report["title"], report["year"], report["kind"], p["passage_no"],
-                           cite.permalink(base_url, report["report_id"], p["passage_no"]), today)
+                           urls.passage(report["report_id"], p["passage_no"]), today)
         out.append({**p, "level": section["level"] if section else 1,
                     "head": _part(text, found, 0, cut), "body": _part(text, found, cut, len(text)),
                     "citation": cite.gbt7714(cited), "permalink": cited.url})

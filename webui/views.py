@@ -7,22 +7,22 @@ import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
 
 from archive.errors import NotFound
 from archive.model import SECTION_TYPES
-from index.query import QueryError, parse
-from index.search import highlight_terms
+from archive.urls import Urls
+from index.api import UNKNOWN_YEAR, Hit, QueryError
+from index.highlight import snippet_html
 
 from . import cite, present
-from .db import get_searcher, get_store
-from .messages import in_chinese
+from .db import get_backend, get_store
 from .params import FACETS, Filters, bounded_int
 
 bp = Blueprint("views", __name__)
 
 EXAMPLES = ["两个维护", '"存在问题"', "招商引资 OR 营商环境", "廉洁 -疫情", '(党建 OR 队伍) "基层组织"']
 RELATIONS = {"original": "首次导入", "exact": "完全相同", "near": "近似重复"}
-UNKNOWN_YEAR = "unknown"
 
 
 @bp.app_template_filter("section_label")
@@ -45,6 +45,12 @@ def outline_label(heading: str) -> str:
     return present.outline_label(heading)
 
 
+@bp.app_template_filter("snippet_html")
+def hit_snippet_html(hit: Hit) -> Markup:
+    """The hit's window of text, escaped, its matches in <mark>."""
+    return Markup(snippet_html(hit.text, hit.marks, *hit.snippet))
+
+
 @bp.app_template_filter("basename")
 def basename(path: str) -> str:
     return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
@@ -65,16 +71,6 @@ def _search_url(q: str, filters: Filters, page: int = 1) -> str:
     return url_for("views.search", q=q or None, page=page if page > 1 else None, **filters.params())
 
 
-def _query_terms(q: str) -> list[str]:
-    """What to mark on a report page reached from a hit; an unparsable ?q= just marks nothing."""
-    if not q.strip():
-        return []
-    try:
-        return highlight_terms(parse(q))
-    except QueryError:
-        return []
-
-
 @bp.get("/")
 def search():
     q = request.args.get("q", "").strip()
@@ -87,9 +83,9 @@ def search():
     if not q:
         return render_template("home.html", stats=get_store().stats(), **page_context)
     try:
-        result = get_searcher().search(q, offset=(page - 1) * size, limit=size, **filters.search_kwargs())
+        result = get_backend().search(q, offset=(page - 1) * size, limit=size, **filters.search_kwargs())
     except QueryError as exc:
-        return render_template("search.html", error=in_chinese(str(exc)), result=None, **page_context), 400
+        return render_template("search.html", error=exc.message("zh"), result=None, **page_context), 400
     pages = min(max_page, math.ceil(result.total / size))
     return render_template("search.html", result=result, page=page, pages=pages, error=None, **page_context)
 
@@ -98,8 +94,8 @@ def search():
 def report(report_id: str):
     rep = _report_or_404(report_id)
     q = request.args.get("q", "").strip()
-    terms = _query_terms(q)
-    rows = present.passages(rep, terms, request.url_root, date.today())
+    terms = get_backend().query_terms(q)  # an unparsable ?q= just marks nothing
+    rows = present.passages(rep, terms, Urls(request.url_root), date.today())
     return render_template("report.html", report=rep, passages=rows, q=q,
                            report_url=url_for("views.report", report_id=rep["report_id"], _external=True))
 
@@ -150,7 +146,7 @@ def citation(report_id: str, passage_no: int):
         abort(404, description=f"这份报告没有第 {passage_no} 段。")
     render, content_type = cite.FORMATS[fmt]
     cited = cite.Cited(rep["report_id"], rep["title"], rep["year"], rep["kind"], passage_no,
-                       cite.permalink(request.url_root, rep["report_id"], passage_no), date.today())
+                       Urls(request.url_root).passage(rep["report_id"], passage_no), date.today())
     return Response(render(cited), content_type=content_type)
 
 

@@ -1,0 +1,205 @@
+"""The search interface: the one module the CLI and the web UI import from the index.
+
+It holds what every engine shares: the result types (hits carry data, text
+and mark offsets, never HTML or URLs), the limits, the query errors, filter
+validation, and two protocols: ``SearchBackend`` (answering queries) and
+``IndexMaintenance`` (keeping an engine in step with the archive). Callers
+get an engine from ``open_backend`` / ``open_maintenance``; ``local``
+(Whoosh + jieba for words, SQLite FTS5 for phrases, in the data directory)
+is the default and today the only one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from archive.model import KINDS, SECTION_TYPES
+from archive.store import Store
+from archive.urls import Urls
+
+from .highlight import snippet_html
+from .messages import MESSAGES, QueryError
+from .query import MAX_CHARS as MAX_QUERY_CHARS
+
+__all__ = [
+    "MAX_LIMIT", "MAX_OFFSET", "MAX_QUERY_CHARS", "UNKNOWN_YEAR", "MESSAGES", "QueryError", "Hit", "SearchResult",
+    "CatchUp", "SyncReport", "SearchBackend", "IndexMaintenance", "EngineConfig", "validate_filters",
+    "result_json", "hit_json", "open_backend", "open_maintenance",
+]
+
+#: Hits on one page at most.
+MAX_LIMIT = 100
+#: The deepest offset a page may start at.
+MAX_OFFSET = 10_000
+#: The year facet's value for reports whose year is not known.
+UNKNOWN_YEAR = "unknown"
+
+ENGINES = ("local",)
+
+
+@dataclass
+class Hit:
+    """One passage that matched: its report, its place, its text and where the query's terms are in it."""
+
+    report_id: str
+    title: str
+    year: int | None
+    kind: str
+    section_type: str
+    section_heading: str
+    passage_no: int
+    text: str
+    #: (start, end) of every match in ``text``, merged and ascending.
+    marks: list[tuple[int, int]] = field(default_factory=list)
+    #: (start, end) of the part of ``text`` worth showing: a window around the densest matches.
+    snippet: tuple[int, int] = (0, 0)
+    score: float = 0.0
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    offset: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    took_ms: float = 0.0
+    #: What was looked for, as a reader would mark it: phrases whole, words as segmented.
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SyncReport:
+    added_phrase: int = 0
+    added_words: int = 0
+    seconds: float = 0.0
+    #: Why the parallel sync failed when ``catch_up`` finished the work in one process instead.
+    workers_failed: str = ""
+
+    @property
+    def added(self) -> int:
+        return max(self.added_phrase, self.added_words)
+
+
+@dataclass
+class CatchUp:
+    """What bringing an index in step before reading it did (a search or a server start runs it)."""
+
+    behind: int = 0  # passages the index lacked
+    report: SyncReport | None = None
+    busy: bool = False  # an import holds the archive and keeps the index in step itself
+    error: str = ""  # the index is behind and could not be repaired
+
+
+def hit_json(hit: Hit, urls: Urls) -> dict:
+    """A hit as ``search --json`` and ``/api/search`` print it."""
+    start, end = hit.snippet
+    return {"report_id": hit.report_id, "title": hit.title, "year": hit.year, "kind": hit.kind,
+            "section_type": hit.section_type, "section_heading": hit.section_heading, "passage_no": hit.passage_no,
+            "text": hit.text, "snippet_html": snippet_html(hit.text, hit.marks, start, end),
+            "url": urls.passage(hit.report_id, hit.passage_no)}
+
+
+def result_json(result: SearchResult, urls: Urls) -> dict:
+    """The search object of the CLI / JSON contract."""
+    return {"query": result.query, "total": result.total, "offset": result.offset,
+            "hits": [hit_json(h, urls) for h in result.hits], "facets": result.facets,
+            "took_ms": round(result.took_ms, 2), "terms": result.terms}
+
+
+def validate_filters(sections=(), years=(), kinds=()) -> None:
+    """Unknown facet values are the user's typo, not an empty result: say so."""
+    for s in sections:
+        if s not in SECTION_TYPES:
+            raise QueryError("unknown_section", value=str(s)[:20], choices=", ".join(SECTION_TYPES))
+    for y in years:
+        if y != UNKNOWN_YEAR and not (str(y).isdigit() and 1900 <= int(y) <= 2100):
+            raise QueryError("bad_year", value=str(y)[:20], unknown=UNKNOWN_YEAR)
+    for k in kinds:
+        if k not in KINDS:
+            raise QueryError("unknown_kind", value=str(k)[:20], choices=", ".join(KINDS))
+
+
+def validate_page(offset: int, limit: int) -> None:
+    if not (0 <= offset <= MAX_OFFSET):
+        raise QueryError("bad_offset", max=MAX_OFFSET)
+    if not (0 <= limit <= MAX_LIMIT):
+        raise QueryError("bad_limit", max=MAX_LIMIT)
+
+
+class SearchBackend(Protocol):
+    """Answers queries over one archive. Long-lived and thread-safe: one per process, kept warm."""
+
+    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0,
+               limit: int = 10) -> SearchResult:
+        """One page of hits, best first, with the total and the facet counts of all hits."""
+
+    def ids(self, text: str, *, sections=(), years=(), kinds=()) -> list[int]:
+        """Every matching passage id, best first (export)."""
+
+    def count(self, text: str, *, sections=(), years=(), kinds=()) -> int: ...
+
+    def facets(self, text: str, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]: ...
+
+    def query_terms(self, text: str) -> list[str]:
+        """What to mark for a query in a passage a reader opens; [] when the query cannot be parsed."""
+
+    def warm_up(self) -> None:
+        """Load what the first query would wait for (dictionaries, postings, facet data)."""
+
+    def close(self) -> None: ...
+
+
+class IndexMaintenance(Protocol):
+    """Keeps one engine's index in step with the archive. Writers hold the archive's writer lock."""
+
+    def sync(self) -> SyncReport:
+        """Index every passage the index lacks."""
+
+    def catch_up(self) -> CatchUp:
+        """Take the writer lock if free and repair an index an interrupted import left behind."""
+
+    def rebuild(self) -> SyncReport:
+        """Drop the index and build it again from the archive."""
+
+    def check(self) -> list[str]:
+        """Differences between the index and the archive; empty when in step."""
+
+    def pending(self) -> int:
+        """Passages the archive holds that the index does not yet."""
+
+    def stats(self) -> dict: ...
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    engine: str = "local"
+
+    @classmethod
+    def from_env(cls, engine: str | None = None) -> EngineConfig:
+        """``engine`` (a command-line flag), else ``$ARCHIVE_ENGINE``, else ``local``."""
+        return cls(engine or os.environ.get("ARCHIVE_ENGINE") or "local")
+
+
+def _known(config: EngineConfig | None) -> EngineConfig:
+    config = config or EngineConfig.from_env()
+    if config.engine not in ENGINES:
+        raise QueryError("unknown_engine", value=config.engine[:20], choices=", ".join(ENGINES))
+    return config
+
+
+def open_backend(store: Store, config: EngineConfig | None = None) -> SearchBackend:
+    """The search engine over ``store`` (which the backend reads and closes with itself)."""
+    _known(config)
+    from .search import Searcher
+
+    return Searcher(store)
+
+
+def open_maintenance(store: Store, config: EngineConfig | None = None) -> IndexMaintenance:
+    _known(config)
+    from .indexer import LocalIndex
+
+    return LocalIndex(store)
