@@ -9,22 +9,23 @@ PORT   ?= 5000
 .PHONY: install demo serve test browser bench soak clean
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@echo "setting up $(VENV) (Python virtual environment)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@echo "installing the archive and its dependencies into $(VENV) (about a minute the first time)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
 
 install: $(VENV)/.installed
 
 ## Set up, import the bundled samples in import/, serve them on http://$(HOST):$(PORT)
 demo: install
-	$(BIN)/archive --data $(DATA) import import/ || [ $$? -eq 1 ]
-	@echo
-	@echo "述职报告档案 is serving $(DATA)/ on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(BIN)/archive --data $(DATA) serve --host $(HOST) --port $(PORT)
+	@echo "importing the samples in import/ into $(DATA)/"
+	@$(BIN)/archive --data $(DATA) import import/ || [ $$? -eq 1 ]
+	@$(BIN)/archive --data $(DATA) serve --host $(HOST) --port $(PORT)
 
 serve: install
-	$(BIN)/archive --data $(DATA) serve --host $(HOST) --port $(PORT)
+	@$(BIN)/archive --data $(DATA) serve --host $(HOST) --port $(PORT)
 
 ## Debian's chromium for the browser tests (installed when we are root; skipped tests otherwise)
 browser:
@@ -35,7 +36,8 @@ browser:
 
 ## Set up and run the test suite
 test: install browser
-	$(BIN)/pytest -q
+	@echo "running the test suite"
+	@$(BIN)/pytest -q
 
 ## Benchmarks (not part of the test suite): BENCH_ARGS="--sizes 1000 10000" make bench
 bench: install

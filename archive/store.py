@@ -324,7 +324,7 @@ class Store:
         return rows[0]
 
     def report(self, report_id: str) -> dict:
-        """The report object of DESIGN.md (``show --json``, ``/api/reports/<id>``)."""
+        """The report object of ``show --json`` and ``/api/reports/<id>`` (the README gives its fields)."""
         obj = self.report_row(report_id)
         obj.pop("created_at")
         obj["chars"] = obj.pop("chars")

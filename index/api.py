@@ -92,6 +92,21 @@ class CatchUp:
     busy: bool = False  # an import holds the archive and keeps the index in step itself
     error: str = ""  # the index is behind and could not be repaired
 
+    def notes(self) -> list[str]:
+        """What a reader of the index should be told about it (the CLI prints these on stderr)."""
+        notes = []
+        if self.busy:
+            notes.append("note: an import is running; passages it has not indexed yet are not searched")
+        if self.error:
+            notes.append(f"warning: the index is behind the archive and could not be repaired ({self.error}); "
+                         "results may miss passages")
+        if self.behind and self.report:
+            notes.append(f"indexed {self.report.added} passages the index was missing: it was behind the archive "
+                         f"(an import was interrupted) ({self.report.seconds:.1f} s)")
+        if self.report and self.report.workers_failed:
+            notes.append(f"note: {self.report.workers_failed} (indexed in one process instead)")
+        return notes
+
 
 def hit_json(hit: Hit, urls: Urls) -> dict:
     """A hit as ``search --json`` and ``/api/search`` print it."""

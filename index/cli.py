@@ -21,7 +21,7 @@ from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
 
-from .api import MAX_LIMIT, MAX_OFFSET, CatchUp, Hit, open_backend, open_maintenance, result_json
+from .api import MAX_LIMIT, MAX_OFFSET, Hit, open_backend, open_maintenance, result_json
 
 EXPORT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text",
                  "url"]
@@ -40,24 +40,8 @@ def _after_write(store: Store) -> list[str]:
     return [f"indexed {report.added} passages in {report.seconds:.1f} s"] if report.added else []
 
 
-def catch_up_notes(done: CatchUp) -> list[str]:
-    """What a reader of the index should be told about bringing it in step (for stderr)."""
-    notes = []
-    if done.busy:
-        notes.append("note: an import is running; passages it has not indexed yet are not searched")
-    if done.error:
-        notes.append(f"warning: the index is behind the archive and could not be repaired ({done.error}); "
-                     "results may miss passages")
-    if done.behind and done.report:
-        notes.append(f"indexed {done.report.added} passages the index was missing: it was behind the archive "
-                     f"(an import was interrupted) ({done.report.seconds:.1f} s)")
-    if done.report and done.report.workers_failed:
-        notes.append(f"note: {done.report.workers_failed} (indexed in one process instead)")
-    return notes
-
-
 def _caught_up(store: Store) -> None:
-    for note in catch_up_notes(open_maintenance(store).catch_up()):
+    for note in open_maintenance(store).catch_up().notes():
         click.echo(note, err=True)
 
 

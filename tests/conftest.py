@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from archive.store import Store
+from archive.text import fold
+from tests.support.reports import write_reports  # noqa: F401  (tests import it from here)
 from webui.cli import cli  # the full command set, as installed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +58,15 @@ def sample_archive(tmp_path_factory) -> Path:
     return data
 
 
+@pytest.fixture(scope="session")
+def db(sample_archive):
+    """The sample archive's SQLite file, read-only, with the archive's own folding as a SQL function."""
+    conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True, check_same_thread=False)
+    conn.create_function("fold", 1, fold, deterministic=True)
+    yield conn
+    conn.close()
+
+
 @pytest.fixture
 def sample_copy(sample_archive, tmp_path) -> Path:
     """A private copy of the sample archive, for tests that write."""
@@ -84,10 +96,3 @@ def corpus_archive(tmp_path_factory, shared):
     data = tmp_path_factory.mktemp("corpus-archive") / "data"
     result = run("import", "--json", *folders, data=data)
     return data, json.loads(result.output), result.exit_code
-
-
-def write_reports(folder: Path, reports: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in reports.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder

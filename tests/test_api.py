@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 
 import pytest
@@ -13,15 +12,6 @@ HIT_KEYS = {"report_id", "title", "year", "kind", "section_type", "section_headi
             "snippet_html", "url"}
 REPORT_KEYS = {"report_id", "title", "year", "kind", "copies", "sections", "passages"}
 COPY_KEYS = {"copy_id", "path", "encoding", "sha256", "imported_at", "source_url"}
-
-
-@pytest.fixture(scope="module")
-def db(sample_archive):
-    """The sample archive's SQLite file, read-only, with the archive's own folding as a SQL function."""
-    conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True)
-    conn.create_function("fold", 1, fold, deterministic=True)
-    yield conn
-    conn.close()
 
 
 def api_search(client, **params) -> dict:
@@ -121,6 +111,8 @@ def test_api_search_bad_query_400_with_message(client, query):
     assert response.is_json
     assert response.get_json()["error"].strip()
     assert b"Traceback" not in response.data
+    body = response.get_json()
+    assert body["message_zh"].strip() and body["message_zh"] != body["error"]  # English for scripts, Chinese for people
 
 
 @pytest.mark.parametrize("params", [

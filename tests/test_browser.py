@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -86,13 +85,6 @@ def no_js(browser):
     yield w
     context.close()
     assert w.problems == []
-
-
-@pytest.fixture(scope="module")
-def db(sample_archive):
-    conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True)
-    yield conn
-    conn.close()
 
 
 def total(page) -> int:

@@ -23,19 +23,9 @@ from index.query import parse
 from index.nearness import nearness
 from index.scoring import intersect
 from index.search import Searcher
-from tests.conftest import run, write_reports
+from tests.conftest import run
+from tests.support.reports import MINI, write_reports
 from tests.bench.phrases import random_substrings
-
-MINI = {
-    "a.txt": "2021年度县科技局局长述职报告\n各位领导、同志们：\n一、加强理论学习\n坚决做到“两个维护”，深入开展主题教育。\n"
-             "二、履职尽责\n全县ＧＤＰ增长６.５％，招商引资到位资金十亿元。\n三、廉洁自律\n严格落实中央八项规定精神，不收受礼品礼金。",
-    "b.txt": "2022年度鄉鎮黨委書記述職報告\n一、堅持政治引領\n堅決做到兩個維護，把黨的政治建設擺在首位。\n二、存在問題\n"
-             "招商引資工作力度不夠，GDP總量偏小。\n三、下一步打算\n明年將重點抓好鄉村振興和營商環境。",
-    "c.txt": "2023年县商务局工作总结\n一、主要工作\n招商工作成效明显，引进项目十二个；资金到位情况良好。\n"
-             "二、不足\n招商队伍建设有待加强，专业人才仍然缺乏，招商引资的资金保障还需要进一步强化。\n"
-             "三、明年工作打算\n持续优化营商环境，做好招商引资。",
-}
-
 
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory) -> Path:
@@ -290,3 +280,16 @@ def test_nearness_of_many_passages_at_once_is_each_passages_own(texts, terms):
     """Passages as stored (traditional forms, capitals), terms folded as a query's are."""
     expected = [_nearness_by_definition(fold(t), terms) for t in texts]
     assert nearness(texts, terms).tolist() == pytest.approx(expected)
+
+
+def test_every_query_error_is_said_in_english_and_chinese():
+    from index.messages import MESSAGES
+
+    assert set(MESSAGES["en"]) == set(MESSAGES["zh"])
+    for code in MESSAGES["en"]:
+        en, zh = MESSAGES["en"][code], MESSAGES["zh"][code]
+        assert en.isascii() and not zh.isascii(), code
+        params = {"text": "x", "max": 8, "chars": 600, "value": "v", "choices": "a, b", "unknown": "unknown"}
+        assert QueryError(code, **params).message("zh") == zh.format(**params)
+    with pytest.raises(ValueError):
+        QueryError("no_such_code")

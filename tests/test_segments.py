@@ -26,7 +26,7 @@ from index.schema import INDEX_NAME, make_schema
 from index.analysis import ChineseAnalyzer
 from index.segments import SegmentBuilder, supported
 from tests.bench import generate
-from tests.bench.serve import archive_command
+from tests.support.procs import archive_argv, children
 from tests.conftest import run
 
 ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
@@ -180,17 +180,12 @@ def test_an_index_the_builder_does_not_write_is_kept_by_whooshs_own_writer(sampl
     assert run("check", data=data).exit_code == 0
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]
-
-
 def _reindex_until_workers_start(data: Path) -> tuple[subprocess.Popen, list[int]]:
-    proc = subprocess.Popen(archive_command() + ["--data", str(data), "reindex"],
+    proc = subprocess.Popen(archive_argv() + ["--data", str(data), "reindex"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        kids = _children(proc.pid)
+        kids = children(proc.pid)
         if len(kids) >= 2:
             time.sleep(0.5)  # let them get into their work
             return proc, kids

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -47,13 +46,6 @@ class Page(HTMLParser):
 
     def find(self, tag: str, **attrs) -> list[dict]:
         return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
-
-
-@pytest.fixture(scope="module")
-def db(sample_archive):
-    conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture(scope="module")

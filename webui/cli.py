@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-import index.cli
+import index.cli  # the composition root names each layer's register(); nothing else of index.cli is used here
 from archive import cli as archive_cli
 from archive.cli import Hooks, opened_store
 from archive.proc import default_workers
@@ -46,7 +46,7 @@ def serve(ctx, host, port, threads, workers):
         done = open_maintenance(store).catch_up()
     if done.error:
         raise click.ClickException(done.error)
-    for note in index.cli.catch_up_notes(done):
+    for note in done.notes():
         click.echo(note, err=True)
     try:
         sock = serving.bind(host, port)

@@ -2,8 +2,8 @@
 
 Floor: Python's ``phrase in text`` over every passage, folded with the
 archive's own ``fold`` and held in memory. Guarantee: for random CJK
-substrings of the indexed passages, ``Searcher.all_ids('"…"')`` must equal
-that scan's answer, no more, no fewer (DESIGN.md, "Query language").
+substrings of the indexed passages, ``backend.ids('"…"')`` must equal
+that scan's answer, no more, no fewer (the README's query language).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def guarantee(searcher, passages: list[tuple[int, str]], n: int, seed: int) -> d
     wrong: list[dict] = []
     started = time.perf_counter()
     for p in phrases:
-        got = set(searcher.all_ids(f'"{p}"'))
+        got = set(searcher.ids(f'"{p}"'))
         expected = set(scan(passages, p))
         hits += len(got)
         truth += len(expected)

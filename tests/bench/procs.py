@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.procs import tree
+
 POLL = 0.05
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -42,27 +44,6 @@ class Measured:
         if self.returncode not in allowed:
             raise RuntimeError(f"{' '.join(self.argv)} exited {self.returncode}:\n{self.stderr[-3000:] or self.stdout[-3000:]}")
         return self
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                out.extend(int(c) for c in f.read().split())
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        pass
-    return out
-
-
-def tree(pid: int) -> list[int]:
-    """The process and every descendant alive now."""
-    todo, seen = [pid], []
-    while todo:
-        p = todo.pop()
-        seen.append(p)
-        todo.extend(_children(p))
-    return seen
 
 
 def rss(pid: int) -> int:

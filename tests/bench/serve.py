@@ -15,13 +15,13 @@ import itertools
 import json
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.soak import serving as soak_serving
+from tests.support.procs import archive_argv
 
 from .queries import QueryClass, Timing
 
@@ -30,12 +30,6 @@ READY_TIMEOUT = 90.0
 
 class ServerUnavailable(RuntimeError):
     """``archive serve`` did not start (missing command, crash, or never answered)."""
-
-
-def archive_command() -> list[str]:
-    """The installed ``archive`` entry point of this venv (or its module form)."""
-    script = Path(sys.executable).with_name("archive")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from webui.cli import main; main()"]
 
 
 def free_port() -> int:
@@ -55,7 +49,7 @@ class Server:
         self.started_in = 0.0
 
     def __enter__(self) -> Server:
-        argv = archive_command() + ["--data", str(self.data), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        argv = archive_argv() + ["--data", str(self.data), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.log = open(self.log_path, "wb")
         t = time.perf_counter()
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -19,6 +19,7 @@ from . import generate, machine, phrases, procs, queries, serve, stages
 from . import vocab as vocab_mod
 from .stats import rate
 from .table import targets
+from tests.support.procs import archive_argv
 
 ADD_REPORTS = 100
 _INDEXED = re.compile(r"indexed (\d+) passages in ([\d.]+) s")
@@ -43,7 +44,7 @@ def ensure_corpus(workdir: Path, reports: int, seed: int, vocab: vocab_mod.Vocab
 
 
 def archive(data: Path, *args: str) -> list[str]:
-    return serve.archive_command() + ["--data", str(data), *args]
+    return archive_argv() + ["--data", str(data), *args]
 
 
 def import_run(data: Path, corpus: Path) -> tuple[procs.Measured, dict]:
@@ -181,10 +182,10 @@ def _stages(prep: dict, rep: dict, reindex: dict, e2e: float) -> dict:
 
 def _queries(r: dict, size: int, args, data: Path, run_dir: Path) -> None:
     from archive.store import Store
-    from index.search import Searcher
+    from index.api import open_backend
 
     store = Store(data, readonly=True)
-    searcher = Searcher(store)
+    searcher = open_backend(store)
     try:
         r["passages"] = store.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
         classes = queries.build(store.conn, args.seed)

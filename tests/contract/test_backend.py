@@ -13,9 +13,8 @@ from archive.store import Store
 from archive.text import fold
 from index.api import MAX_LIMIT, QueryError, open_maintenance
 from tests.bench.phrases import random_substrings
-from tests.conftest import run, write_reports
-
-from .conftest import MINI
+from tests.conftest import run
+from tests.support.reports import MINI, write_reports
 
 
 def scan(data, phrase: str) -> set[int]:

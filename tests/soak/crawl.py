@@ -14,7 +14,6 @@ security header, or a capped query slower than 2 s.
 from __future__ import annotations
 
 import http.client
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable

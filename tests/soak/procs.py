@@ -12,19 +12,14 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.procs import archive_argv, group_members  # noqa: F401  (soak modules use them from here)
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def archive_argv() -> list[str]:
-    """The installed ``archive`` script beside this interpreter, else the same entry point through ``-c``."""
-    exe = Path(sys.executable).with_name("archive")
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from webui.cli import main; main()"]
 
 
 def env() -> dict[str, str]:
@@ -110,24 +105,6 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes in a process group, from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode("ascii", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) "
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == pgid and state not in ("Z", "X"):
-            found.append(int(entry))
-    return found
 
 
 def survivors(pgid: int, grace: float = 5.0) -> list[int]:

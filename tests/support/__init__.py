@@ -1,0 +1,1 @@
+"""Helpers the pytest suite, the benchmark and the soak runs share."""
