@@ -240,7 +240,8 @@ def test_report_page_cite_control_per_passage(client, db, report_with_headings):
     today = date.today().isoformat()
     (count,) = db.execute("SELECT count(*) FROM passages WHERE report_id = ?", (rid,)).fetchone()
     assert markup.count('<details class="cite">') == count
-    expected = f"佚名. {title}[EB/OL]. [{today}]. http://localhost/r/{rid}#p1."
+    (year,) = db.execute("SELECT year FROM reports WHERE report_id = ?", (rid,)).fetchone()
+    expected = f"佚名. {title}[EB/OL]. 述职报告档案{f', {year}' if year else ''}: 第1段. [{today}]. http://localhost/r/{rid}#p1."
     assert html.escape(expected, quote=True) in markup or html.escape(expected, quote=False) in markup
     assert '<button type="button" class="copy" data-copy="cite-p1" hidden>' in markup  # JS shows it
 
@@ -288,9 +289,35 @@ def test_cite_format_content_type(client, db, fmt, content_type):
 
 
 def test_cite_gbt7714_form(client, db):
-    rid, title = db.execute("SELECT report_id, title FROM reports ORDER BY id LIMIT 1").fetchone()
+    rid, title, year = db.execute("SELECT report_id, title, year FROM reports WHERE year IS NOT NULL "
+                                  "ORDER BY id LIMIT 1").fetchone()
     text = client.get(f"/r/{rid}/cite/3").get_data(as_text=True)
-    assert text == f"佚名. {title}[EB/OL]. [{date.today().isoformat()}]. http://localhost/r/{rid}#p3."
+    assert text == f"佚名. {title}[EB/OL]. 述职报告档案, {year}: 第3段. [{date.today().isoformat()}]. http://localhost/r/{rid}#p3."
+
+
+def test_cite_without_a_year_leaves_it_out(client, db):
+    rid, title = db.execute("SELECT report_id, title FROM reports WHERE year IS NULL LIMIT 1").fetchone()
+    text = client.get(f"/r/{rid}/cite/2").get_data(as_text=True)
+    assert text.startswith(f"佚名. {title}[EB/OL]. 述职报告档案: 第2段. [")
+
+
+def test_citation_downloads_are_named_for_the_passage(client, db):
+    rid = db.execute("SELECT report_id FROM reports ORDER BY id LIMIT 1").fetchone()[0]
+    response = client.get(f"/r/{rid}/cite/2?format=bibtex")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="shuzhi-{rid}-p2.bib"'
+
+
+def test_public_url_is_used_for_permalinks_and_citations(sample_archive, db):
+    from webui import create_app
+
+    client = create_app({"TESTING": True, "DATA_DIR": str(sample_archive),
+                         "PUBLIC_URL": "https://archive.example.org/shuzhi/"}).test_client()
+    rid = db.execute("SELECT report_id FROM reports ORDER BY id LIMIT 1").fetchone()[0]
+    assert client.get(f"/r/{rid}/cite/2").get_data(as_text=True).endswith(
+        f" https://archive.example.org/shuzhi/r/{rid}#p2.")
+    hit = client.get("/api/search?q=%E5%B7%A5%E4%BD%9C").get_json()["hits"][0]
+    assert hit["url"].startswith("https://archive.example.org/shuzhi/r/")
+    assert f"https://archive.example.org/shuzhi/r/{rid}#p1" in client.get(f"/r/{rid}").get_data(as_text=True)
 
 
 def test_cite_csl_json_is_json(client, db):

@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PAGE_SIZE=10,
         MAX_PAGE=100,  # deepest results page offered (the Searcher allows 10,000 hits of depth)
         MAX_QUERY_STRING=8192,  # bytes; a 500-character Chinese query is about 4,500 encoded
+        PUBLIC_URL=None,  # the address readers use (archive serve --public-url); else each request's host
     )
     if test_config:
         app.config.from_mapping(test_config)

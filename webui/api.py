@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from archive.urls import Urls
 from index.api import MAX_LIMIT, MAX_OFFSET, result_json
 
 from .db import get_backend, get_store
 from .params import Filters, bounded_int
+from .views import public_urls
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -22,7 +22,7 @@ def search():
     limit = bounded_int(args, "limit", 10, 0, MAX_LIMIT)
     result = get_backend().search(args.get("q", ""), offset=offset, limit=limit,
                                   **Filters.from_args(args).search_kwargs())
-    return jsonify(result_json(result, Urls(request.url_root)))
+    return jsonify(result_json(result, public_urls()))
 
 
 @bp.get("/reports")

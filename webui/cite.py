@@ -29,8 +29,11 @@ def _one_line(text: str) -> str:
 
 
 def gbt7714(c: Cited) -> str:
-    """GB/T 7714-2015, electronic resource: 佚名. 题名[EB/OL]. [引用日期]. 网址."""
-    return f"{AUTHOR}. {_one_line(c.title)}[EB/OL]. [{c.accessed.isoformat()}]. {c.url}."
+    """GB/T 7714-2015, electronic resource, with the report's year and the passage as the locator:
+    佚名. 题名[EB/OL]. 述职报告档案, 2019: 第2段. [引用日期]. 网址."""
+    year = f", {c.year}" if c.year else ""
+    return (f"{AUTHOR}. {_one_line(c.title)}[EB/OL]. {SITE}{year}: 第{c.passage_no}段. "
+            f"[{c.accessed.isoformat()}]. {c.url}.")
 
 
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
@@ -78,10 +81,15 @@ def csl_json(c: Cited) -> str:
     return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
 
 
-#: format name → (render, Content-Type)
+#: format name → (render, Content-Type, file name suffix)
 FORMATS = {
-    "gbt7714": (gbt7714, "text/plain; charset=utf-8"),
-    "bibtex": (bibtex, "application/x-bibtex; charset=utf-8"),
-    "ris": (ris, "application/x-research-info-systems; charset=utf-8"),
-    "csl-json": (csl_json, "application/vnd.citationstyles.csl+json"),
+    "gbt7714": (gbt7714, "text/plain; charset=utf-8", ".txt"),
+    "bibtex": (bibtex, "application/x-bibtex; charset=utf-8", ".bib"),
+    "ris": (ris, "application/x-research-info-systems; charset=utf-8", ".ris"),
+    "csl-json": (csl_json, "application/vnd.citationstyles.csl+json", ".json"),
 }
+
+
+def file_name(c: Cited, fmt: str) -> str:
+    """What a downloaded citation is saved as: the report and passage, not the URL's last segment."""
+    return f"{bibtex_key(c)}{FORMATS[fmt][2]}"

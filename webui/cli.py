@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 import index.cli  # the composition root names each layer's register(); nothing else of index.cli is used here
@@ -33,13 +35,17 @@ def build() -> click.Group:
               help="Requests served at once by each process.")
 @click.option("--workers", type=click.IntRange(1, 32), default=None,
               help="Server processes sharing the port  [default: the number of cores, at most 4].")
+@click.option("--public-url", metavar="URL", default=None,
+              help="The address readers reach the server at (behind a proxy): permalinks and citations use it.")
 @click.pass_context
-def serve(ctx, host, port, threads, workers):
+def serve(ctx, host, port, threads, workers, public_url):
     """Serve the search pages and the JSON API (waitress; read-only)."""
     from webui import create_app, serving
     from webui.db import warm_up
 
     data = ctx.obj.data
+    if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+        raise click.BadParameter("give an http(s) address such as https://archive.example.org", param_hint="--public-url")
     if not (data / "archive.db").exists():
         raise click.ClickException(f"no archive at {data}: run 'archive --data {data} import PATH' first")
     with opened_store(ctx) as store:  # an interrupted import may have left the index behind
@@ -54,7 +60,7 @@ def serve(ctx, host, port, threads, workers):
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
     def make_app():
-        app = create_app({"DATA_DIR": str(data)})
+        app = create_app({"DATA_DIR": str(data), "PUBLIC_URL": public_url})
         warm_up(app)
         return app
 

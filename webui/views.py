@@ -71,6 +71,11 @@ def _search_url(q: str, filters: Filters, page: int = 1) -> str:
     return url_for("views.search", q=q or None, page=page if page > 1 else None, **filters.params())
 
 
+def public_urls() -> Urls:
+    """Links for citations and exports: ``archive serve --public-url`` when given, else this request's host."""
+    return Urls(current_app.config.get("PUBLIC_URL") or request.url_root)
+
+
 @bp.get("/")
 def search():
     q = request.args.get("q", "").strip()
@@ -95,7 +100,7 @@ def report(report_id: str):
     rep = _report_or_404(report_id)
     q = request.args.get("q", "").strip()
     terms = get_backend().query_terms(q)  # an unparsable ?q= just marks nothing
-    rows = present.passages(rep, terms, Urls(request.url_root), date.today())
+    rows = present.passages(rep, terms, public_urls(), date.today())
     return render_template("report.html", report=rep, passages=rows, q=q,
                            report_url=url_for("views.report", report_id=rep["report_id"], _external=True))
 
@@ -144,10 +149,12 @@ def citation(report_id: str, passage_no: int):
         abort(400, description=f"不支持的引用格式“{fmt[:20]}”；可选：{', '.join(cite.FORMATS)}。")
     if not any(p["passage_no"] == passage_no for p in rep["passages"]):
         abort(404, description=f"这份报告没有第 {passage_no} 段。")
-    render, content_type = cite.FORMATS[fmt]
+    render, content_type, _ = cite.FORMATS[fmt]
     cited = cite.Cited(rep["report_id"], rep["title"], rep["year"], rep["kind"], passage_no,
-                       Urls(request.url_root).passage(rep["report_id"], passage_no), date.today())
-    return Response(render(cited), content_type=content_type)
+                       public_urls().passage(rep["report_id"], passage_no), date.today())
+    disposition = "inline" if fmt == "gbt7714" else "attachment"
+    return Response(render(cited), content_type=content_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{cite.file_name(cited, fmt)}"'})
 
 
 @bp.get("/favicon.ico")
