@@ -11,9 +11,12 @@ is the default and today the only one.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Iterable, Iterator, Protocol
 
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
@@ -122,6 +125,41 @@ def result_json(result: SearchResult, urls: Urls) -> dict:
     return {"query": result.query, "total": result.total, "offset": result.offset,
             "hits": [hit_json(h, urls) for h in result.hits], "facets": result.facets,
             "took_ms": round(result.took_ms, 2), "terms": result.terms}
+
+
+#: The columns of an export, in order (CSV header and JSON-lines keys).
+EXPORT_FIELDS = ("report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text", "url")
+EXPORT_FORMATS = ("csv", "jsonl")
+#: Passages read back from the archive at a time while exporting: memory stays flat however many match.
+EXPORT_CHUNK = 1000
+
+
+def export_rows(store: Store, ids: list[int], urls: Urls) -> Iterator[tuple]:
+    """One row of ``EXPORT_FIELDS`` per passage id, in the order given (best first)."""
+    for i in range(0, len(ids), EXPORT_CHUNK):
+        chunk = ids[i:i + EXPORT_CHUNK]
+        rows = store.hit_rows(chunk)
+        for pid in chunk:
+            _, rid, title, year, kind, stype, heading, no, text = rows[pid]
+            yield rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no)
+
+
+def export_text(rows: Iterable[tuple], fmt: str) -> Iterator[str]:
+    """The export file, piece by piece. CSV is UTF-8 with a byte-order mark (so Excel reads it as UTF-8)
+    and a header row even when nothing matched; JSON lines are one object a line."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(EXPORT_FIELDS)
+        yield "\ufeff" + out.getvalue()
+        for row in rows:
+            out.seek(0)
+            out.truncate()
+            writer.writerow(row)
+            yield out.getvalue()
+    else:
+        for row in rows:
+            yield json.dumps(dict(zip(EXPORT_FIELDS, row)), ensure_ascii=False) + "\n"
 
 
 def validate_filters(sections=(), years=(), kinds=()) -> None:

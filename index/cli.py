@@ -8,8 +8,6 @@ archive, ``stats`` reports its size. Everything here goes through
 
 from __future__ import annotations
 
-import csv
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -21,10 +19,8 @@ from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
 
-from .api import MAX_LIMIT, MAX_OFFSET, Hit, open_backend, open_maintenance, result_json
-
-EXPORT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text",
-                 "url"]
+from .api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, Hit, export_rows, export_text, open_backend,
+                  open_maintenance, result_json)
 
 
 def register(cli: click.Group, hooks: Hooks) -> None:
@@ -135,24 +131,17 @@ def backup(ctx, dest):
 @click.command()
 @click.argument("query")
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl", show_default=True)
-@click.option("--base-url", default=DEFAULT_BASE, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option("--base-url", default=DEFAULT_BASE, show_default=True, help="Host for passage permalinks.")
 @click.pass_context
 def export(ctx, query, sections, years, kinds, fmt, base_url):
-    """Every passage matching QUERY, best first, as CSV or JSON lines."""
+    """Every passage matching QUERY, best first, as CSV (UTF-8 with BOM, for Excel) or JSON lines:
+    the same bytes as the web's /api/export."""
     with opened_store(ctx) as store:
         _caught_up(store)
         with open_backend(store) as backend:
             ids = backend.ids(query, sections=sections, years=years, kinds=kinds)
-            rows = store.hit_rows(ids)
-    urls = Urls(base_url)
-    writer = csv.writer(sys.stdout) if fmt == "csv" else None
-    if writer:
-        writer.writerow(EXPORT_FIELDS)
-    for pid in ids:
-        _, rid, title, year, kind, stype, heading, no, text = rows[pid]
-        rec = [rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no)]
-        if writer:
-            writer.writerow(rec)
-        else:
-            click.echo(json.dumps(dict(zip(EXPORT_FIELDS, rec)), ensure_ascii=False))
+            out = sys.stdout.buffer  # bytes: the CSV's BOM and line ends exactly as the web serves them
+            for piece in export_text(export_rows(store, ids, Urls(base_url)), fmt):
+                out.write(piece.encode("utf-8"))
+            out.flush()

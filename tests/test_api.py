@@ -182,3 +182,28 @@ def test_api_unknown_path_404_json(client):
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.is_json and response.get_json()["error"].strip()
+
+
+def test_api_export_streams_every_hit_as_the_cli_does(client, sample_archive):
+    from tests.conftest import run
+
+    response = client.get("/api/export", query_string={"q": '"工作"', "format": "csv"})
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    body = response.get_data()
+    assert body.startswith("\ufeffreport_id,title,".encode())
+    total = client.get("/api/search", query_string={"q": '"工作"', "limit": 0}).get_json()["total"]
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == total + 1 > 101  # no page cap
+    cli = run("export", '"工作"', "--format", "csv", "--base-url", "http://localhost", data=sample_archive)
+    assert cli.stdout_bytes == body
+
+
+def test_api_export_jsonl_and_empty_and_bad_format(client):
+    lines = client.get("/api/export", query_string={"q": "廉洁", "format": "jsonl"}).get_data(as_text=True).splitlines()
+    assert lines and all("廉洁" in __import__("json").loads(line)["text"] for line in lines)
+    empty = client.get("/api/export", query_string={"q": '"没有这个短语"'}).get_data(as_text=True)
+    assert empty.startswith("\ufeffreport_id,") and empty.count("\r\n") == 1
+    assert client.get("/api/export", query_string={"q": "廉洁", "format": "xls"}).status_code == 400

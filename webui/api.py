@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from index.api import MAX_LIMIT, MAX_OFFSET, result_json
+from archive.store import Store
+
+from index.api import EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, export_rows, export_text, result_json
 
 from .db import get_backend, get_store
 from .params import Filters, bounded_int
@@ -23,6 +25,26 @@ def search():
     result = get_backend().search(args.get("q", ""), offset=offset, limit=limit,
                                   **Filters.from_args(args).search_kwargs())
     return jsonify(result_json(result, public_urls()))
+
+
+@bp.get("/export")
+def export():
+    """Every hit of a query, streamed without a cap: ``format=csv`` (UTF-8 with BOM and a header) or ``jsonl``."""
+    args = request.args
+    fmt = args.get("format", "csv")
+    if fmt not in EXPORT_FORMATS:
+        abort(400, description=f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    ids = get_backend().ids(args.get("q", ""), **Filters.from_args(args).search_kwargs())
+    urls, data_dir = public_urls(), current_app.config["DATA_DIR"]
+
+    def pieces():  # outlives the request's own store: it has a connection of its own
+        with Store(data_dir, readonly=True) as store:
+            for piece in export_text(export_rows(store, ids, urls), fmt):
+                yield piece.encode("utf-8")
+
+    kind = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson; charset=utf-8"
+    name = f"shuzhi-export.{fmt}"
+    return Response(pieces(), content_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/reports")
