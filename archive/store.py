@@ -365,11 +365,36 @@ class Store:
         except FileNotFoundError:
             raise NotFound(f"the original bytes {sha256[:12]}… are missing from {self.sources}") from None
 
-    def reports(self, offset: int = 0, limit: int = 50) -> dict:
-        total = self.report_count()
+    #: How a list of reports may be sorted; unknown years sort last either way.
+    REPORT_ORDERS = {
+        "-year": "year IS NULL, year DESC, id",
+        "year": "year IS NULL, year, id",
+        "title": "title, id",
+    }
+
+    def reports(self, offset: int = 0, limit: int = 50, *, years=(), kinds=(), sections=(),
+                sort: str = "-year") -> dict:
+        """A page of reports, filtered (OR within a filter, AND across) and sorted; ``years`` may hold
+        ``None`` for reports whose year is not known; ``sections`` keeps reports with a passage of that type."""
+        where, args = [], []
+        if years:
+            known = [int(y) for y in years if y is not None]
+            parts = ([f"year IN ({','.join('?' * len(known))})"] if known else []) + \
+                    (["year IS NULL"] if None in years else [])
+            where.append("(" + " OR ".join(parts) + ")")
+            args += known
+        if kinds:
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            args += list(kinds)
+        if sections:
+            where.append("report_id IN (SELECT report_id FROM passages WHERE section_type IN "
+                         f"({','.join('?' * len(sections))}))")
+            args += list(sections)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        total = self.conn.execute("SELECT count(*) FROM reports" + clause, args).fetchone()[0]
         rows = list(self.db.query(
-            "SELECT report_id, title, year, kind FROM reports ORDER BY year DESC, id LIMIT ? OFFSET ?",
-            [limit, offset]))
+            f"SELECT report_id, title, year, kind FROM reports{clause} ORDER BY {self.REPORT_ORDERS[sort]} "
+            "LIMIT ? OFFSET ?", [*args, limit, offset]))
         return {"total": total, "offset": offset, "reports": rows}
 
     def stats(self) -> dict:

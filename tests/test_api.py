@@ -207,3 +207,29 @@ def test_api_export_jsonl_and_empty_and_bad_format(client):
     empty = client.get("/api/export", query_string={"q": '"没有这个短语"'}).get_data(as_text=True)
     assert empty.startswith("\ufeffreport_id,") and empty.count("\r\n") == 1
     assert client.get("/api/export", query_string={"q": "廉洁", "format": "xls"}).status_code == 400
+
+
+def test_api_reports_honours_filters_and_sort(client, db):
+    out = client.get("/api/reports?year=2023&limit=100").get_json()
+    assert out["total"] == db.execute("SELECT count(*) FROM reports WHERE year = 2023").fetchone()[0] > 0
+    assert {r["year"] for r in out["reports"]} == {2023}
+    kind = client.get("/api/reports", query_string={"kind": "政府工作报告", "limit": 100}).get_json()
+    assert kind["total"] > 0 and {r["kind"] for r in kind["reports"]} == {"政府工作报告"}
+    both = client.get("/api/reports", query_string=[("year", "2021"), ("year", "unknown"), ("limit", 100)]).get_json()
+    assert {r["year"] for r in both["reports"]} == {2021, None}
+    problems = client.get("/api/reports?section=problems&limit=100").get_json()
+    assert problems["total"] == db.execute(
+        "SELECT count(DISTINCT report_id) FROM passages WHERE section_type = 'problems'").fetchone()[0]
+    years = [r["year"] for r in client.get("/api/reports?sort=year&limit=100").get_json()["reports"]]
+    known = [y for y in years if y is not None]
+    assert known == sorted(known) and years[-1] is None  # unknown years last
+    newest = [r["year"] for r in client.get("/api/reports?sort=-year&limit=100").get_json()["reports"]]
+    assert [y for y in newest if y is not None] == sorted(known, reverse=True)
+    titles = [r["title"] for r in client.get("/api/reports?sort=title&limit=100").get_json()["reports"]]
+    assert titles == sorted(titles)
+
+
+@pytest.mark.parametrize("query", ["colour=red", "sort=size", "year=20x3", "kind=小说", "section=nonsense"])
+def test_api_reports_refuses_what_it_does_not_know(client, query):
+    response = client.get(f"/api/reports?{query}")
+    assert response.status_code == 400 and response.get_json()["error"].strip()

@@ -6,10 +6,11 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from archive.store import Store
 
-from index.api import EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, export_rows, export_text, result_json
+from index.api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, UNKNOWN_YEAR, export_rows, export_text, result_json,
+                       validate_filters)
 
 from .db import get_backend, get_store
-from .params import Filters, bounded_int
+from .params import FACETS, Filters, bounded_int
 from .views import public_urls
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,11 +48,26 @@ def export():
     return Response(pieces(), content_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+REPORTS_PARAMS = {"offset", "limit", "sort", *FACETS}
+
+
 @bp.get("/reports")
 def reports():
-    offset = bounded_int(request.args, "offset", 0, 0, MAX_REPORT_OFFSET)
-    limit = bounded_int(request.args, "limit", 50, 0, MAX_LIMIT)
-    return jsonify(get_store().reports(offset=offset, limit=limit))
+    """Reports without a query: filters honoured, sorted; an unknown parameter or value is a 400."""
+    args = request.args
+    unknown = sorted(set(args) - REPORTS_PARAMS)
+    if unknown:
+        abort(400, description=f"unknown parameter {unknown[0][:30]!r}; known: {', '.join(sorted(REPORTS_PARAMS))}")
+    offset = bounded_int(args, "offset", 0, 0, MAX_REPORT_OFFSET)
+    limit = bounded_int(args, "limit", 50, 0, MAX_LIMIT)
+    sort = args.get("sort", "-year")
+    if sort not in Store.REPORT_ORDERS:
+        abort(400, description=f"sort must be one of {', '.join(Store.REPORT_ORDERS)}")
+    filters = Filters.from_args(args)
+    validate_filters(filters.section, filters.year, filters.kind)
+    years = [None if y == UNKNOWN_YEAR else int(y) for y in filters.year]
+    return jsonify(get_store().reports(offset=offset, limit=limit, years=years, kinds=filters.kind,
+                                       sections=filters.section, sort=sort))
 
 
 @bp.get("/reports/<report_id>")
