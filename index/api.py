@@ -38,6 +38,12 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 #: The year facet's value for reports whose year is not known.
 UNKNOWN_YEAR = "unknown"
+#: How hits may be ordered: by relevance, by year ascending or descending (unknown years last either way).
+SORTS = ("relevance", "year", "-year")
+#: Hits as passages, or as reports holding them (each with its best few passages).
+GROUPS = ("passage", "report")
+#: Passages shown under each report when hits are grouped by report.
+HITS_PER_REPORT = 3
 
 ENGINES = ("local",)
 
@@ -62,6 +68,18 @@ class Hit:
 
 
 @dataclass
+class ReportHit:
+    """A report among the hits: how many of its passages matched, and the best few of them."""
+
+    report_id: str
+    title: str
+    year: int | None
+    kind: str
+    hits_in_report: int
+    hits: list[Hit]
+
+
+@dataclass
 class SearchResult:
     query: str
     total: int
@@ -71,6 +89,16 @@ class SearchResult:
     took_ms: float = 0.0
     #: What was looked for, as a reader would mark it: phrases whole, words as segmented.
     terms: list[str] = field(default_factory=list)
+    #: Distinct reports among all hits.
+    total_reports: int = 0
+    #: An opaque cursor for the page after this one (``after=``), or None on the last page.
+    next: str | None = None
+    sort: str = "relevance"
+    group: str = "passage"
+    #: With ``group="report"``: the page of reports (``hits`` then holds their passages, in order).
+    reports: list[ReportHit] | None = None
+    #: Facet counts of reports rather than passages (with ``group="report"``).
+    report_facets: dict[str, dict[str, int]] | None = None
 
 
 @dataclass
@@ -121,10 +149,21 @@ def hit_json(hit: Hit, urls: Urls) -> dict:
 
 
 def result_json(result: SearchResult, urls: Urls) -> dict:
-    """The search object of the CLI / JSON contract."""
-    return {"query": result.query, "total": result.total, "offset": result.offset,
-            "hits": [hit_json(h, urls) for h in result.hits], "facets": result.facets,
-            "took_ms": round(result.took_ms, 2), "terms": result.terms}
+    """The search object of the CLI / JSON contract: ``hits``, or with ``group=report`` ``reports``."""
+    out = {"query": result.query, "total": result.total, "total_reports": result.total_reports,
+           "offset": result.offset, "sort": result.sort, "group": result.group, "next": result.next}
+    if result.reports is None:
+        out["hits"] = [hit_json(h, urls) for h in result.hits]
+    else:
+        out["reports"] = [{"report_id": r.report_id, "title": r.title, "year": r.year, "kind": r.kind,
+                           "url": urls.report(r.report_id), "hits_in_report": r.hits_in_report,
+                           "hits": [hit_json(h, urls) for h in r.hits]} for r in result.reports]
+    out["facets"] = result.facets
+    if result.report_facets is not None:
+        out["report_facets"] = result.report_facets
+    out["took_ms"] = round(result.took_ms, 2)
+    out["terms"] = result.terms
+    return out
 
 
 #: The columns of an export, in order (CSV header and JSON-lines keys).
@@ -175,22 +214,30 @@ def validate_filters(sections=(), years=(), kinds=()) -> None:
             raise QueryError("unknown_kind", value=str(k)[:20], choices=", ".join(KINDS))
 
 
-def validate_page(offset: int, limit: int) -> None:
+def validate_page(offset: int, limit: int, sort: str = "relevance", group: str = "passage",
+                  after: str | None = None) -> None:
     if not (0 <= offset <= MAX_OFFSET):
         raise QueryError("bad_offset", max=MAX_OFFSET)
     if not (0 <= limit <= MAX_LIMIT):
         raise QueryError("bad_limit", max=MAX_LIMIT)
+    if sort not in SORTS:
+        raise QueryError("bad_sort", value=str(sort)[:20], choices=", ".join(SORTS))
+    if group not in GROUPS:
+        raise QueryError("bad_group", value=str(group)[:20], choices=", ".join(GROUPS))
+    if after and offset:
+        raise QueryError("cursor_and_offset")
 
 
 class SearchBackend(Protocol):
     """Answers queries over one archive. Long-lived and thread-safe: one per process, kept warm."""
 
-    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0,
-               limit: int = 10) -> SearchResult:
-        """One page of hits, best first, with the total and the facet counts of all hits."""
+    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
+               sort: str = "relevance", group: str = "passage", after: str | None = None) -> SearchResult:
+        """One page of hits (or of reports) in ``sort`` order, from ``offset`` or past the cursor
+        ``after`` (no depth limit), with the totals and the facet counts of all hits."""
 
-    def ids(self, text: str, *, sections=(), years=(), kinds=()) -> list[int]:
-        """Every matching passage id, best first (export)."""
+    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance") -> list[int]:
+        """Every matching passage id, in ``sort`` order (export)."""
 
     def count(self, text: str, *, sections=(), years=(), kinds=()) -> int: ...
 

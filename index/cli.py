@@ -19,7 +19,7 @@ from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
 
-from .api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, Hit, export_rows, export_text, open_backend,
+from .api import (EXPORT_FORMATS, GROUPS, MAX_LIMIT, MAX_OFFSET, SORTS, Hit, export_rows, export_text, open_backend,
                   open_maintenance, result_json)
 
 
@@ -55,20 +55,26 @@ def filter_options(f):
 @filter_options
 @click.option("--limit", type=click.IntRange(0, MAX_LIMIT), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Order: relevance, year (oldest first) or -year (newest first).")
+@click.option("--after", metavar="CURSOR", default=None, help="Continue past a page: the 'next' of its --json.")
+@click.option("--group", type=click.Choice(GROUPS), default="passage", show_default=True,
+              help="Hits as passages, or as reports with their best passages (--json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the search object as JSON.")
 @click.option("--base-url", default=DEFAULT_BASE, show_default=True, help="Host for passage permalinks.")
 @click.pass_context
-def search(ctx, query, sections, years, kinds, limit, offset, as_json, base_url):
+def search(ctx, query, sections, years, kinds, limit, offset, sort, after, group, as_json, base_url):
     """Search passages: words, "exact phrases", OR, -exclusions, (groups)."""
     with opened_store(ctx) as store:
         _caught_up(store)
         with open_backend(store) as backend:
-            result = backend.search(query, sections=sections, years=years, kinds=kinds, offset=offset, limit=limit)
+            result = backend.search(query, sections=sections, years=years, kinds=kinds, offset=offset, limit=limit,
+                                    sort=sort, after=after, group=group)
     urls = Urls(base_url)
     if as_json:
         echo_json(result_json(result, urls))
         return
-    click.echo(f"{result.total} passages ({result.took_ms:.1f} ms)")
+    click.echo(f"{result.total} passages in {result.total_reports} reports ({result.took_ms:.1f} ms)")
     for n, hit in enumerate(result.hits, start=offset + 1):
         label = SECTION_TYPES.get(hit.section_type, hit.section_type)
         click.echo()
@@ -83,6 +89,8 @@ def search(ctx, query, sections, years, kinds, limit, offset, as_json, base_url)
         for facet, counts in result.facets.items():
             shown = ", ".join(f"{SECTION_TYPES.get(k, k)} {v}" for k, v in counts.items())
             click.echo(f"{facet}: {shown}")
+    if result.next:
+        click.echo(f"\nmore: --after {result.next}")
 
 
 def terminal_snippet(hit: Hit) -> str:
@@ -132,15 +140,16 @@ def backup(ctx, dest):
 @click.argument("query")
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--base-url", default=DEFAULT_BASE, show_default=True, help="Host for passage permalinks.")
 @click.pass_context
-def export(ctx, query, sections, years, kinds, fmt, base_url):
+def export(ctx, query, sections, years, kinds, fmt, sort, base_url):
     """Every passage matching QUERY, best first, as CSV (UTF-8 with BOM, for Excel) or JSON lines:
     the same bytes as the web's /api/export."""
     with opened_store(ctx) as store:
         _caught_up(store)
         with open_backend(store) as backend:
-            ids = backend.ids(query, sections=sections, years=years, kinds=kinds)
+            ids = backend.ids(query, sections=sections, years=years, kinds=kinds, sort=sort)
             out = sys.stdout.buffer  # bytes: the CSV's BOM and line ends exactly as the web serves them
             for piece in export_text(export_rows(store, ids, Urls(base_url)), fmt):
                 out.write(piece.encode("utf-8"))

@@ -25,6 +25,8 @@ class FacetTable:
     section: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
     year: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int16))
     kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
+    #: The report a passage belongs to, as the report's row number: hits group and count by it.
+    report: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
 
     def refresh(self, store: Store) -> None:
@@ -34,18 +36,19 @@ class FacetTable:
             return
         rows = store.facet_rows(self.top, top)
         size = top + 1
-        for name in ("section", "year", "kind"):
+        for name in ("section", "year", "kind", "report"):
             old = getattr(self, name)
             grown = np.zeros(size, old.dtype)
             grown[: len(old)] = old
             setattr(self, name, grown)
         sec_code = {k: i + 1 for i, k in enumerate(SECTION_KEYS)}
-        for pid, stype, year, kind in rows:
+        for pid, stype, year, kind, report in rows:
             if kind not in self.kinds:
                 self.kinds.append(kind)
             self.section[pid] = sec_code.get(stype, sec_code["other"])
             self.year[pid] = year
             self.kind[pid] = self.kinds.index(kind) + 1
+            self.report[pid] = report
         self.top = top
 
     def mask(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
@@ -79,3 +82,21 @@ class FacetTable:
             "year": {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in year_items},
             "kind": {k: int(kinds[i + 1]) for i, k in enumerate(self.kinds) if kinds[i + 1]},
         }
+
+    def report_count(self, ids: np.ndarray) -> int:
+        """How many distinct reports the passages belong to (a count per report number: no sort)."""
+        return int(np.count_nonzero(np.bincount(self.report[ids]))) if len(ids) else 0
+
+    def report_counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
+        """Facet counts of the reports the passages belong to: a report counts once per value it has
+        among them (once for its year and kind; once for each section type it has a hit in)."""
+        if not len(ids):
+            return {"section_type": {}, "year": {}, "kind": {}}
+        reports = self.report[ids]
+        _, first = np.unique(reports, return_index=True)
+        one = ids[first]  # one passage per report carries its year and kind
+        pairs = np.unique(reports.astype(np.int64) * 16 + self.section[ids])
+        by_section = np.bincount((pairs % 16).astype(np.int64), minlength=len(SECTION_KEYS) + 1)
+        counts = self.counts(one)
+        counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(SECTION_KEYS) if by_section[i + 1]}
+        return counts

@@ -29,6 +29,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_offset": "offset must be between 0 and {max:,}",
         "bad_limit": "limit must be between 0 and {max}",
         "unknown_engine": "unknown search engine {value!r}; choose from {choices}",
+        "bad_sort": "unknown sort {value!r}; choose from {choices}",
+        "bad_group": "unknown grouping {value!r}; choose from {choices}",
+        "bad_cursor": "the cursor (after=) is not one this search gave, or belongs to another sort or grouping",
+        "cursor_and_offset": "give either offset or after (a cursor), not both",
     },
     "zh": {
         "empty": "请输入词语，或用引号括起的“精确短语”。",
@@ -48,6 +52,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_offset": "偏移量必须在 0 到 {max:,} 之间。",
         "bad_limit": "每页条数必须在 0 到 {max} 之间。",
         "unknown_engine": "没有这种搜索引擎：{value}。",
+        "bad_sort": "没有这种排序方式：{value}。",
+        "bad_group": "没有这种分组方式：{value}。",
+        "bad_cursor": "翻页游标无效，或属于另一种排序或分组；请从第一页重新开始。",
+        "cursor_and_offset": "偏移量和翻页游标只能给出一个。",
     },
 }
 

@@ -18,8 +18,8 @@ import numpy as np
 from archive.errors import ArchiveError
 from archive.store import Store
 
-from . import phrase
-from .api import Hit, SearchResult, validate_filters, validate_page
+from . import cursor, phrase
+from .api import HITS_PER_REPORT, Hit, ReportHit, SearchResult, validate_filters, validate_page
 from .facets import FacetTable
 from .highlight import spans, window
 from .indexer import index_dir
@@ -171,45 +171,108 @@ class Searcher:
             pids, scores = pids[keep], scores[keep]
         return pids, self._reward_proximity(pids, scores, required_terms(tree))
 
-    def _ranked(self, pids: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
-        """The best k: score, then newer year, then archive order."""
-        if k <= 0:  # a page of no hits (limit 0): the total and the facets only
-            return []
-        if k < len(pids):
-            cut = np.argpartition(-scores, k - 1)[:k]
-            threshold = scores[cut].min()
-            chosen = np.flatnonzero(scores >= threshold)  # keep every tie at the edge
-            pids, scores = pids[chosen], scores[chosen]
-        years = self.facet_table.year[pids]
-        order = np.lexsort((pids, -years, -scores))
-        return pids[order][:k].tolist()
+    def _keys(self, pids: np.ndarray, scores: np.ndarray, sort: str) -> list[np.ndarray]:
+        """The order of hits as keys, most significant first, smaller first: relevance is score, then
+        newer year, then archive order; by year, unknown years come last and score breaks ties."""
+        years = self.facet_table.year[pids].astype(np.int64)
+        if sort == "relevance":
+            return [-scores, -years, pids]
+        unknown = (years == 0).astype(np.int64)
+        return [unknown, years if sort == "year" else -years, -scores, pids]
 
-    # -- the interface -------------------------------------------------------
+    def _best(self, keys: list[np.ndarray], k: int) -> np.ndarray:
+        """Positions of the best k by ``keys``, in order. Only candidates that can reach the top k by
+        the first key are sorted in full (an exact k-th value keeps every tie at the edge)."""
+        n = len(keys[0])
+        if k <= 0 or not n:
+            return np.empty(0, np.int64)
+        chosen = np.arange(n)
+        if k < n:
+            kth = np.partition(keys[0], k - 1)[k - 1]
+            chosen = np.flatnonzero(keys[0] <= kth)
+        order = np.lexsort([key[chosen] for key in reversed(keys)])
+        return chosen[order][:k]
 
-    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10) -> SearchResult:
+    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
+               sort: str = "relevance", group: str = "passage", after: str | None = None) -> SearchResult:
         started = time.perf_counter()
-        validate_page(offset, limit)
+        validate_page(offset, limit, sort, group, after)
         validate_filters(sections, years, kinds)
         tree = parse(text)
+        cut = cursor.decode(after, sort, group) if after else None
         with self._lock:
             self._refresh()
             pids, scores = self._matches(tree, sections, years, kinds)
-            facets = self.facet_table.counts(pids)
-            page = self._ranked(pids, scores, offset + limit)[offset:]
-            by_pid = dict(zip(page, scores[np.searchsorted(pids, page)].tolist())) if page else {}
-            needles = highlight_terms(tree)
-            hits = self._hits(page, by_pid, needles)
-        return SearchResult(text, len(pids), offset, hits, facets,
-                            (time.perf_counter() - started) * 1000, needles)
+            table = self.facet_table
+            result = SearchResult(text, len(pids), offset, [], table.counts(pids), terms=highlight_terms(tree),
+                                  total_reports=table.report_count(pids), sort=sort, group=group)
+            keys = self._keys(pids, scores, sort)
+            if group == "report":
+                self._report_page(result, pids, scores, keys, offset, limit, cut)
+            else:
+                self._passage_page(result, pids, scores, keys, offset, limit, cut)
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
 
-    def ids(self, text: str, *, sections=(), years=(), kinds=()) -> list[int]:
-        """Every matching passage id, best first (for export)."""
+    def _passage_page(self, result: SearchResult, pids, scores, keys, offset: int, limit: int, cut) -> None:
+        if cut is not None:
+            later = np.flatnonzero(cursor.after(keys, cut))
+            keys = [key[later] for key in keys]
+            pids, scores = pids[later], scores[later]
+        best = self._best(keys, offset + limit + 1)  # one more: is there a next page?
+        page = best[offset:offset + limit]
+        result.hits = self._hits(pids[page].tolist(), dict(zip(pids[page].tolist(), scores[page].tolist())),
+                                 result.terms)
+        if len(best) > offset + limit and len(page):
+            result.next = cursor.encode([key[page[-1]] for key in keys], result.sort, result.group)
+
+    def _report_page(self, result: SearchResult, pids, scores, keys, offset: int, limit: int, cut) -> None:
+        """Reports in the order of their best passage; each with its match count and best passages."""
+        table = self.facet_table
+        result.report_facets = table.report_counts(pids)
+        if not len(pids):
+            result.reports = []
+            return
+        order = np.lexsort(list(reversed(keys)))  # every hit, best first
+        reports = table.report[pids[order]]
+        codes, first = np.unique(reports, return_index=True)
+        counts = np.bincount(np.searchsorted(codes, reports), minlength=len(codes))
+        rank = np.argsort(first)  # reports by their best passage
+        heads = first[rank]  # positions (in ``order``) of each report's best passage
+        if cut is not None:
+            later = cursor.after([key[order[heads]] for key in keys], cut)
+            rank, heads = rank[later], heads[later]
+        chosen = rank[offset:offset + limit]
+        wanted = set(codes[chosen].tolist())
+        shown: dict[int, list[int]] = {code: [] for code in wanted}
+        for at in np.flatnonzero(np.isin(reports, codes[chosen])):
+            taken = shown[int(reports[at])]
+            if len(taken) < HITS_PER_REPORT:
+                taken.append(int(order[at]))
+        page_pids = [int(pids[i]) for code in codes[chosen].tolist() for i in shown[code]]
+        page_scores = {int(pids[i]): float(scores[i]) for c in shown for i in shown[c]}
+        by_pid = dict(zip(page_pids, self._hits(page_pids, page_scores, result.terms)))
+        result.reports = []
+        for rank_at, code in zip(chosen.tolist(), codes[chosen].tolist()):
+            its = [by_pid[int(pids[i])] for i in shown[code]]
+            first_hit = its[0]
+            result.reports.append(ReportHit(first_hit.report_id, first_hit.title, first_hit.year, first_hit.kind,
+                                            int(counts[rank_at]), its))
+            result.hits.extend(its)
+        if len(rank) > offset + limit and len(chosen):
+            last = order[heads[offset + len(chosen) - 1]]
+            result.next = cursor.encode([key[last] for key in keys], result.sort, result.group)
+
+    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance") -> list[int]:
+        """Every matching passage id, in ``sort`` order (for export)."""
+        validate_page(0, 0, sort)
         validate_filters(sections, years, kinds)
         tree = parse(text)
         with self._lock:
             self._refresh()
             pids, scores = self._matches(tree, sections, years, kinds)
-            return self._ranked(pids, scores, len(pids))
+            keys = self._keys(pids, scores, sort)
+            return pids[np.lexsort(list(reversed(keys)))].tolist() if len(pids) else []
 
     def count(self, text: str, *, sections=(), years=(), kinds=()) -> int:
         return self.search(text, sections=sections, years=years, kinds=kinds, limit=0).total

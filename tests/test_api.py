@@ -233,3 +233,26 @@ def test_api_reports_honours_filters_and_sort(client, db):
 def test_api_reports_refuses_what_it_does_not_know(client, query):
     response = client.get(f"/api/reports?{query}")
     assert response.status_code == 400 and response.get_json()["error"].strip()
+
+
+def test_api_search_groups_sorts_and_pages_by_cursor(client):
+    grouped = client.get("/api/search", query_string={"q": '"工作"', "group": "report", "limit": 3}).get_json()
+    assert "hits" not in grouped and len(grouped["reports"]) == 3 and grouped["next"]
+    first = grouped["reports"][0]
+    assert {"report_id", "title", "year", "kind", "url", "hits_in_report", "hits"} <= set(first)
+    assert first["url"] == f"http://localhost/r/{first['report_id']}" and first["hits"][0]["snippet_html"]
+    assert grouped["total_reports"] >= 3 and set(grouped["report_facets"]) == {"section_type", "year", "kind"}
+    more = client.get("/api/search", query_string={"q": '"工作"', "group": "report", "limit": 3,
+                                                   "after": grouped["next"]}).get_json()
+    assert not {r["report_id"] for r in more["reports"]} & {r["report_id"] for r in grouped["reports"]}
+    by_year = client.get("/api/search", query_string={"q": '"工作"', "sort": "-year", "limit": 100}).get_json()
+    years = [h["year"] for h in by_year["hits"] if h["year"]]
+    assert years == sorted(years, reverse=True)
+
+
+@pytest.mark.parametrize("query", [{"q": "工作", "sort": "size"}, {"q": "工作", "group": "year"},
+                                   {"q": "工作", "after": "garbage"}, {"q": "工作", "colour": "red"},
+                                   {"q": "工作", "after": "x", "offset": 10}])
+def test_api_search_refuses_unknown_parameters_and_values(client, query):
+    response = client.get("/api/search", query_string=query)
+    assert response.status_code == 400 and response.get_json()["error"].strip()

@@ -155,7 +155,7 @@ def test_unknown_filter_value_is_a_usage_error(mini):
 def test_cli_prints_a_readable_list(mini):
     result = run("search", "八项规定", data=mini)
     assert result.exit_code == 0
-    assert "1 passages" in result.output and "廉洁自律与作风建设" in result.output and "/r/" in result.output
+    assert "1 passages in 1 reports" in result.output and "廉洁自律与作风建设" in result.output and "/r/" in result.output
 
 
 def test_check_finds_passages_missing_from_the_index_and_search_repairs(tmp_path):

@@ -18,12 +18,27 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_REPORT_OFFSET = 10_000_000
 
 
+SEARCH_PARAMS = {"q", "offset", "limit", "sort", "group", "after", *FACETS}
+EXPORT_PARAMS = {"q", "sort", "format", *FACETS}
+REPORTS_PARAMS = {"offset", "limit", "sort", *FACETS}
+
+
+def known_params(allowed: set[str]) -> None:
+    """A parameter the endpoint does not know is the caller's typo, not something to ignore: 400."""
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        abort(400, description=f"unknown parameter {unknown[0][:30]!r}; known: {', '.join(sorted(allowed))}")
+
+
 @bp.get("/search")
 def search():
+    """``/api/search?q=&section=&year=&kind=&sort=&group=&limit=&offset=|&after=`` (README: JSON API)."""
     args = request.args
+    known_params(SEARCH_PARAMS)
     offset = bounded_int(args, "offset", 0, 0, MAX_OFFSET)
     limit = bounded_int(args, "limit", 10, 0, MAX_LIMIT)
-    result = get_backend().search(args.get("q", ""), offset=offset, limit=limit,
+    result = get_backend().search(args.get("q", ""), offset=offset, limit=limit, sort=args.get("sort", "relevance"),
+                                  group=args.get("group", "passage"), after=args.get("after") or None,
                                   **Filters.from_args(args).search_kwargs())
     return jsonify(result_json(result, public_urls()))
 
@@ -32,10 +47,12 @@ def search():
 def export():
     """Every hit of a query, streamed without a cap: ``format=csv`` (UTF-8 with BOM and a header) or ``jsonl``."""
     args = request.args
+    known_params(EXPORT_PARAMS)
     fmt = args.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
         abort(400, description=f"format must be one of {', '.join(EXPORT_FORMATS)}")
-    ids = get_backend().ids(args.get("q", ""), **Filters.from_args(args).search_kwargs())
+    ids = get_backend().ids(args.get("q", ""), sort=args.get("sort", "relevance"),
+                            **Filters.from_args(args).search_kwargs())
     urls, data_dir = public_urls(), current_app.config["DATA_DIR"]
 
     def pieces():  # outlives the request's own store: it has a connection of its own
@@ -48,16 +65,11 @@ def export():
     return Response(pieces(), content_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-REPORTS_PARAMS = {"offset", "limit", "sort", *FACETS}
-
-
 @bp.get("/reports")
 def reports():
     """Reports without a query: filters honoured, sorted; an unknown parameter or value is a 400."""
     args = request.args
-    unknown = sorted(set(args) - REPORTS_PARAMS)
-    if unknown:
-        abort(400, description=f"unknown parameter {unknown[0][:30]!r}; known: {', '.join(sorted(REPORTS_PARAMS))}")
+    known_params(REPORTS_PARAMS)
     offset = bounded_int(args, "offset", 0, 0, MAX_REPORT_OFFSET)
     limit = bounded_int(args, "limit", 50, 0, MAX_LIMIT)
     sort = args.get("sort", "-year")

@@ -150,3 +150,81 @@ def test_an_open_backend_sees_an_interrupted_import_once_it_is_caught_up(backend
         assert index.pending() == 0 and index.check() == []
     fresh = backend_for(data)
     assert backend.ids("招商") == fresh.ids("招商") and backend.count("招商") > 1
+
+
+def _walk(backend, query: str, **kwargs) -> list:
+    """Every page by cursor, from the first, as (report_id, passage_no) or report ids."""
+    seen, after = [], None
+    for _ in range(1000):
+        page = backend.search(query, limit=7, after=after, **kwargs)
+        if kwargs.get("group") == "report":
+            seen += [r.report_id for r in page.reports]
+        else:
+            seen += [(h.report_id, h.passage_no) for h in page.hits]
+        if page.next is None:
+            return seen
+        after = page.next
+    raise AssertionError("the cursor never ended")
+
+
+@pytest.mark.parametrize("sort", ["relevance", "year", "-year"])
+def test_cursor_pages_walk_every_hit_once_in_order(backend_for, sample_archive, sort):
+    backend = backend_for(sample_archive)
+    everything = backend.search('"发展"', limit=MAX_LIMIT, sort=sort)
+    walked = _walk(backend, '"发展"', sort=sort)
+    assert walked == [(h.report_id, h.passage_no) for h in everything.hits]
+    assert walked == ordered(backend, sample_archive, '"发展"', sort=sort) and len(walked) > 20
+
+
+def test_sort_by_year_puts_unknown_years_last(backend_for, sample_archive):
+    backend = backend_for(sample_archive)
+    for sort, direction in (("year", 1), ("-year", -1)):
+        years = [h.year for h in backend.search('"工作"', limit=MAX_LIMIT, sort=sort).hits]
+        known = [y for y in years if y is not None]
+        assert known == sorted(known, key=lambda y: direction * y) and known
+        assert years[len(known):] == [None] * (len(years) - len(known))
+
+
+def test_total_reports_and_report_facets_equal_sql(backend_for, sample_archive, db):
+    backend = backend_for(sample_archive)
+    result = backend.search('"工作"', limit=5, group="report")
+    base = "FROM passages p JOIN reports r ON r.report_id = p.report_id WHERE instr(fold(p.text), '工作')"
+    assert result.total_reports == db.execute(f"SELECT count(DISTINCT p.report_id) {base}").fetchone()[0] > 5
+    assert backend.search('"工作"', limit=0).total_reports == result.total_reports
+    assert result.report_facets["kind"] == dict(db.execute(f"SELECT r.kind, count(DISTINCT r.id) {base} GROUP BY 1"))
+    assert result.report_facets["section_type"] == dict(
+        db.execute(f"SELECT p.section_type, count(DISTINCT r.id) {base} GROUP BY 1"))
+    years = dict(db.execute(f"SELECT coalesce(r.year, 'unknown'), count(DISTINCT r.id) {base} GROUP BY 1"))
+    assert result.report_facets["year"] == {str(k): v for k, v in years.items()}
+
+
+def ordered(backend, data, query: str, **kwargs) -> list[tuple[str, int]]:
+    """Every hit as (report_id, passage_no), in the order the engine ranks them."""
+    ids = backend.ids(query, **kwargs)
+    with Store(data, readonly=True) as store:
+        rows = store.hit_rows(ids)
+    return [(rows[i][1], rows[i][7]) for i in ids]
+
+
+def test_grouped_by_report_in_the_order_of_their_best_passage(backend_for, sample_archive):
+    backend = backend_for(sample_archive)
+    passages = ordered(backend, sample_archive, '"工作"')
+    grouped = backend.search('"工作"', limit=MAX_LIMIT, group="report")
+    assert [r.report_id for r in grouped.reports] == list(dict.fromkeys(rid for rid, _ in passages))
+    assert sum(r.hits_in_report for r in grouped.reports) == grouped.total == len(passages)
+    for report in grouped.reports:
+        mine = [hit for hit in passages if hit[0] == report.report_id]
+        assert report.hits_in_report == len(mine)
+        assert [(h.report_id, h.passage_no) for h in report.hits] == mine[:3]
+    assert _walk(backend, '"工作"', group="report") == [r.report_id for r in grouped.reports]
+
+
+def test_cursors_are_checked(backend_for, sample_archive):
+    backend = backend_for(sample_archive)
+    cursor = backend.search('"工作"', limit=3).next
+    assert cursor
+    for bad, kwargs in [("not-a-cursor", {}), (cursor, {"sort": "year"}), (cursor, {"group": "report"}),
+                        (cursor + "x" * 500, {}), (cursor, {"offset": 3})]:
+        with pytest.raises(QueryError) as caught:
+            backend.search('"工作"', after=bad, **kwargs)
+        assert caught.value.code in ("bad_cursor", "cursor_and_offset")
