@@ -99,6 +99,9 @@ class SearchResult:
     reports: list[ReportHit] | None = None
     #: Facet counts of reports rather than passages (with ``group="report"``).
     report_facets: dict[str, dict[str, int]] | None = None
+    #: Each facet counted with every filter but its own (passages, or reports when grouped): how many
+    #: more hits choosing one more value of a facet would give, for multi-select (OR within a facet).
+    facet_options: dict[str, dict[str, int]] | None = None
 
 
 @dataclass
@@ -161,6 +164,8 @@ def result_json(result: SearchResult, urls: Urls) -> dict:
     out["facets"] = result.facets
     if result.report_facets is not None:
         out["report_facets"] = result.report_facets
+    if result.facet_options is not None:
+        out["facet_options"] = result.facet_options
     out["took_ms"] = round(result.took_ms, 2)
     out["terms"] = result.terms
     return out
@@ -183,13 +188,13 @@ def export_rows(store: Store, ids: list[int], urls: Urls) -> Iterator[tuple]:
             yield rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no)
 
 
-def export_text(rows: Iterable[tuple], fmt: str) -> Iterator[str]:
+def export_text(rows: Iterable[tuple], fmt: str, fields: tuple[str, ...] = EXPORT_FIELDS) -> Iterator[str]:
     """The export file, piece by piece. CSV is UTF-8 with a byte-order mark (so Excel reads it as UTF-8)
     and a header row even when nothing matched; JSON lines are one object a line."""
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(EXPORT_FIELDS)
+        writer.writerow(fields)
         yield "\ufeff" + out.getvalue()
         for row in rows:
             out.seek(0)
@@ -198,7 +203,7 @@ def export_text(rows: Iterable[tuple], fmt: str) -> Iterator[str]:
             yield out.getvalue()
     else:
         for row in rows:
-            yield json.dumps(dict(zip(EXPORT_FIELDS, row)), ensure_ascii=False) + "\n"
+            yield json.dumps(dict(zip(fields, row)), ensure_ascii=False) + "\n"
 
 
 def validate_filters(sections=(), years=(), kinds=()) -> None:
@@ -242,6 +247,10 @@ class SearchBackend(Protocol):
     def count(self, text: str, *, sections=(), years=(), kinds=()) -> int: ...
 
     def facets(self, text: str, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]: ...
+
+    def report_facets(self, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
+        """Reports per facet value over the whole archive, each facet counted without its own filter
+        (browsing without a query)."""
 
     def query_terms(self, text: str) -> list[str]:
         """What to mark for a query in a passage a reader opens; [] when the query cannot be parsed."""

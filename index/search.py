@@ -84,6 +84,8 @@ class Searcher:
         self._searcher = None
         self.facet_table = FacetTable()
         self.scorer = Scorer()
+        self._browse: dict[tuple, dict] = {}  # report facets of browsing, per filters, for one archive state
+        self._browse_top = -1
 
     def __enter__(self) -> Searcher:
         return self
@@ -163,13 +165,29 @@ class Searcher:
             return result
         raise QueryError("only_exclusion")
 
-    def _matches(self, tree: Node, sections, years, kinds) -> tuple[np.ndarray, np.ndarray]:
-        """Every matching passage id, filtered, and its score."""
+    def _matches(self, tree: Node, sections, years, kinds, unfiltered: list | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Every matching passage id, filtered, and its score (``unfiltered`` receives the ids before
+        the filters, for the facet options)."""
         pids, scores = self._eval(tree)
+        if unfiltered is not None:
+            unfiltered.append(pids)
         keep = self.facet_table.mask(pids, sections, years, kinds)
         if not keep.all():
             pids, scores = pids[keep], scores[keep]
         return pids, self._reward_proximity(pids, scores, required_terms(tree))
+
+    def _facet_options(self, everything: np.ndarray, counts: dict, count, sections, years, kinds) -> dict:
+        """Each facet counted with every filter but its own: what choosing one more value of it (OR) would
+        add. Facets without a filter of their own are the result's counts as they are."""
+        options = dict(counts)
+        wanted = {"section_type": sections, "year": years, "kind": kinds}
+        for facet, values in wanted.items():
+            if values:
+                others = {k: (v if k != facet else ()) for k, v in wanted.items()}
+                keep = self.facet_table.mask(everything, others["section_type"], others["year"], others["kind"])
+                options[facet] = count(everything[keep])[facet]
+        return options
 
     def _keys(self, pids: np.ndarray, scores: np.ndarray, sort: str) -> list[np.ndarray]:
         """The order of hits as keys, most significant first, smaller first: relevance is score, then
@@ -202,7 +220,8 @@ class Searcher:
         cut = cursor.decode(after, sort, group) if after else None
         with self._lock:
             self._refresh()
-            pids, scores = self._matches(tree, sections, years, kinds)
+            unfiltered: list = []
+            pids, scores = self._matches(tree, sections, years, kinds, unfiltered)
             table = self.facet_table
             result = SearchResult(text, len(pids), offset, [], table.counts(pids), terms=highlight_terms(tree),
                                   total_reports=table.report_count(pids), sort=sort, group=group)
@@ -211,6 +230,10 @@ class Searcher:
                 self._report_page(result, pids, scores, keys, offset, limit, cut)
             else:
                 self._passage_page(result, pids, scores, keys, offset, limit, cut)
+            count = table.report_counts if group == "report" else table.counts
+            result.facet_options = self._facet_options(
+                unfiltered[0], result.report_facets if group == "report" else result.facets, count,
+                sections, years, kinds)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -290,6 +313,28 @@ class Searcher:
 
     def warm_up(self) -> None:
         self.search("报告", limit=1)
+        self.report_facets()
+
+    def report_facets(self, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
+        """Reports (not passages) per section type, year and kind over the whole archive, each facet counted
+        with the other facets' filters but not its own (what browsing offers). Kept per archive state."""
+        validate_filters(sections, years, kinds)
+        key = (tuple(sorted(sections)), tuple(sorted(years)), tuple(sorted(kinds)))
+        with self._lock:
+            self._refresh()
+            table = self.facet_table
+            if self._browse_top != table.top:
+                self._browse.clear()
+                self._browse_top = table.top
+            if key not in self._browse:
+                everything = np.flatnonzero(table.report[: table.top + 1])
+                keep = table.mask(everything, sections, years, kinds)
+                counts = table.report_counts(everything[keep])
+                if len(self._browse) > 256:
+                    self._browse.clear()
+                self._browse[key] = self._facet_options(everything, counts, table.report_counts,
+                                                        sections, years, kinds)
+            return self._browse[key]
 
     def _hits(self, page: list[int], scores: dict[int, float], needles: list[str]) -> list[Hit]:
         rows = self.store.hit_rows(page)

@@ -91,6 +91,16 @@ def total(page) -> int:
     return int(page.locator(".summary .total").inner_text().replace(",", ""))
 
 
+def total_reports(page) -> int:
+    return int(page.locator(".summary .total-reports").inner_text().replace(",", ""))
+
+
+def show_passages(page) -> None:
+    """Switch the results from reports (the default) to loose passages."""
+    with page.expect_navigation():
+        page.locator(".toolbar .views a", has_text="按段落").click()
+
+
 def facet_counts(page, name: str) -> dict[str, int]:
     out = {}
     for item in page.locator(f".facet-{name} li").all():
@@ -111,7 +121,7 @@ def test_browser_phrase_search_shows_marked_hits(watched, base_url):
     search_from_home(page, base_url, '"两个维护"')
     assert page.input_value("input[name=q]") == '"两个维护"'
     assert total(page) > 0
-    marks = page.locator(".hit .snippet mark").all_inner_texts()
+    marks = page.locator(".report-hit .snippet mark").all_inner_texts()
     assert marks and all(fold(m) == "两个维护" for m in marks)
     assert page.locator(".took").inner_text()
 
@@ -119,6 +129,7 @@ def test_browser_phrase_search_shows_marked_hits(watched, base_url):
 def test_browser_section_facet_narrows(watched, base_url):
     page = watched.page
     search_from_home(page, base_url, '"工作"')
+    show_passages(page)
     before_total = total(page)
     before_years = facet_counts(page, "year")
     link = next(a for a in page.locator(".facet-section a[data-facet]").all()
@@ -134,12 +145,39 @@ def test_browser_section_facet_narrows(watched, base_url):
     assert sum(after_years.values()) == count
     assert all(n <= before_years[y] for y, n in after_years.items())
     assert all(h == label for h in page.locator(".hit .stype").all_inner_texts())
+    others = facet_counts(page, "section")  # the other types stay offered, to add (OR)
+    assert len(others) > 1 and others[label] == count
+    other = next(a for a in page.locator(".facet-section a[data-facet]").all())
+    added = int(other.locator(".count").inner_text())
+    with page.expect_navigation():
+        other.click()
+    assert total(page) == count + added and page.locator(".applied li:not(.clear)").count() == 2
+
+
+def test_browser_results_by_report_count_reports(watched, base_url):
+    page = watched.page
+    search_from_home(page, base_url, '"工作"')
+    reports = page.locator(".report-hit")
+    assert reports.count() == min(10, total_reports(page)) and total(page) >= total_reports(page)
+    first = reports.first
+    matches = int(re.search(r"(\d+) 处匹配", first.locator(".matches").inner_text()).group(1))
+    assert 1 <= first.locator(".best > li").count() <= min(3, matches)
+    link = next(a for a in page.locator(".facet-kind a[data-facet]").all()
+                if int(a.locator(".count").inner_text()) < total_reports(page))
+    count = int(link.locator(".count").inner_text())
+    with page.expect_navigation():
+        link.click()
+    assert total_reports(page) == count
+    with page.expect_navigation():
+        page.locator(".toolbar .sorts a", has_text="新→旧").click()
+    years = [int(y) for y in re.findall(r"(\d{4})年", " ".join(page.locator(".report-hit .hit-meta").all_inner_texts()))]
+    assert years == sorted(years, reverse=True)
 
 
 def test_browser_hit_lands_on_marked_passage(watched, base_url):
     page = watched.page
     search_from_home(page, base_url, "两个维护")
-    first = page.locator(".hit h2 a").first
+    first = page.locator(".report-hit a.where").first
     with page.expect_navigation():
         first.click()
     anchor = re.search(r"#(p\d+)$", page.url)
@@ -190,19 +228,19 @@ def test_browser_xss_sample_shows_text_and_runs_nothing(watched, base_url, db):
 def test_browser_works_without_javascript(no_js, base_url):
     page = no_js.page
     search_from_home(page, base_url, '"工作"')
-    before = total(page)
-    assert before > 0 and page.locator(".hit").count() > 0
+    before = total_reports(page)
+    assert before > 0 and page.locator(".report-hit").count() > 0
     link = next(a for a in page.locator(".facet-section a[data-facet]").all()
                 if int(a.locator(".count").inner_text()) < before)
     count = int(link.locator(".count").inner_text())
     with page.expect_navigation():
         link.click()
-    assert total(page) == count
+    assert total_reports(page) == count
     with page.expect_navigation():
-        page.locator(".facet-year a[data-facet]").first.click()
-    assert total(page) <= count
+        page.locator(".facet-year li a[data-facet]").first.click()
+    assert total_reports(page) <= count
     with page.expect_navigation():
-        page.locator(".hit h2 a").first.click()
+        page.locator(".report-hit a.where").first.click()
     assert page.locator(":target mark").count() > 0 or page.locator(":target").count() == 1
     summary = page.locator(":target details.cite summary")
     summary.click()
@@ -222,6 +260,9 @@ def test_browser_layout_fits_and_screenshots(browser, base_url, db, width):
         query = "?q=%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4"
         shots = {  # name: (url, whole page?)
             "search": (f"{base_url}/{query}", True),
+            "search-passages": (f"{base_url}/{query}&view=passages&sort=-year", True),
+            "browse": (f"{base_url}/reports?section=problems", True),
+            "empty-with-filters": (f"{base_url}/{query}&year=2019&kind=%E6%94%BF%E5%BA%9C%E5%B7%A5%E4%BD%9C%E6%8A%A5%E5%91%8A", True),
             "report": (f"{base_url}/r/{rid}{query}#p{n}", False),
             "report-top": (f"{base_url}/r/{rid}", False),
             "home": (f"{base_url}/", True),

@@ -92,10 +92,12 @@ def test_search_page_shows_marked_hits_linking_to_passages(client):
     page = Page(markup)
     assert page.find("input", name="q", value='"两个维护"')  # the box keeps the query
     assert "<mark>两个维护</mark>" in markup or "<mark>兩個維護</mark>" in markup
-    assert re.search(r"找到 <strong class=\"total\">\d+</strong> 个段落", markup)
-    assert "毫秒" in markup
+    assert re.search(r"找到 <strong class=\"total\">\d+</strong> 段 · <strong class=\"total-reports\">\d+</strong> 份报告", markup)
+    assert "毫秒" in markup and "处匹配" in markup  # grouped by report by default
     links = [a["href"] for a in page.find("a") if re.match(r"/r/\w+\?q=", a.get("href", ""))]
-    assert links and all(re.fullmatch(r"/r/\w+\?q=%22%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4%22#p\d+", u) for u in links)
+    assert links and all(re.fullmatch(r"/r/\w+\?q=%22%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4%22(#p\d+|#m1)?", u)
+                         for u in links)
+    assert any(u.endswith("#p" + u.rsplit("#p", 1)[-1]) for u in links if "#p" in u)
     assert "政治建设与理论学习" in markup  # section types by their Chinese labels
 
 
@@ -145,14 +147,13 @@ def test_search_page_no_results_message(client):
     assert "没有找到匹配的段落" in markup
 
 
-def test_search_page_paginates(client):
-    first = get(client, "/?q=%22工作%22")
-    if total_of(first) <= 10:
-        pytest.skip("the samples have too few hits to page")
+@pytest.mark.parametrize("view, listing", [("passages", "hits"), ("reports", "report-hits")])
+def test_search_page_paginates(client, view, listing):
+    first = get(client, f"/?q=%22工作%22&view={view}")
     assert 'rel="next"' in first
-    second = get(client, "/?q=%22工作%22&page=2")
+    second = get(client, f"/?q=%22工作%22&view={view}&page=2")
     assert 'aria-current="page">2<' in second and 'rel="prev"' in second
-    assert Page(second).find("ol", **{"class": "hits", "start": "11"})
+    assert Page(second).find("ol", **{"class": listing, "start": "11"})
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "101", "99999999999999", "1.5"])
@@ -499,7 +500,7 @@ def test_serve_command_catches_up_the_index_and_serves(sample_copy):
             body = response.read().decode()
             assert response.status == 200
             assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert "个段落" in body
+        assert "份报告" in body
     finally:
         proc.terminate()
         try:

@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATA_DIR=str(data_dir(None)),  # $ARCHIVE_DATA, else ./data
         PAGE_SIZE=10,
+        BROWSE_PAGE_SIZE=50,
         MAX_PAGE=100,  # deepest results page offered (the Searcher allows 10,000 hits of depth)
         MAX_QUERY_STRING=8192,  # bytes; a 500-character Chinese query is about 4,500 encoded
         PUBLIC_URL=None,  # the address readers use (archive serve --public-url); else each request's host

@@ -20,7 +20,8 @@ MAX_REPORT_OFFSET = 10_000_000
 
 SEARCH_PARAMS = {"q", "offset", "limit", "sort", "group", "after", *FACETS}
 EXPORT_PARAMS = {"q", "sort", "format", *FACETS}
-REPORTS_PARAMS = {"offset", "limit", "sort", *FACETS}
+REPORTS_PARAMS = {"offset", "limit", "sort", "format", *FACETS}
+REPORT_FIELDS = ("report_id", "title", "year", "kind", "url")
 
 
 def known_params(allowed: set[str]) -> None:
@@ -78,8 +79,20 @@ def reports():
     filters = Filters.from_args(args)
     validate_filters(filters.section, filters.year, filters.kind)
     years = [None if y == UNKNOWN_YEAR else int(y) for y in filters.year]
-    return jsonify(get_store().reports(offset=offset, limit=limit, years=years, kinds=filters.kind,
-                                       sections=filters.section, sort=sort))
+    fmt = args.get("format")
+    if fmt is None:
+        return jsonify(get_store().reports(offset=offset, limit=limit, years=years, kinds=filters.kind,
+                                           sections=filters.section, sort=sort))
+    if fmt not in EXPORT_FORMATS:
+        abort(400, description=f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    # Every report that matches (no page): a list of reports is small beside its passages.
+    listing = get_store().reports(offset=offset, limit=-1, years=years, kinds=filters.kind,
+                                  sections=filters.section, sort=sort)
+    urls = public_urls()
+    rows = ((r["report_id"], r["title"], r["year"], r["kind"], urls.report(r["report_id"])) for r in listing["reports"])
+    body = "".join(export_text(rows, fmt, REPORT_FIELDS)).encode("utf-8")
+    kind = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson; charset=utf-8"
+    return Response(body, content_type=kind, headers={"Content-Disposition": f'attachment; filename="shuzhi-reports.{fmt}"'})
 
 
 @bp.get("/reports/<report_id>")

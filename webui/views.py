@@ -6,10 +6,10 @@ import math
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from archive.errors import NotFound
+from archive.errors import ArchiveError, NotFound
 from archive.model import SECTION_TYPES
 from archive.urls import Urls
 from index.api import UNKNOWN_YEAR, Hit, QueryError
@@ -67,8 +67,31 @@ def facet_helpers():
     return {"SECTION_TYPES": SECTION_TYPES, "FACETS": FACETS}
 
 
-def _search_url(q: str, filters: Filters, page: int = 1) -> str:
-    return url_for("views.search", q=q or None, page=page if page > 1 else None, **filters.params())
+#: How results can be ordered, as the page offers it.
+SORT_LABELS = {"relevance": "相关度", "-year": "年份：新→旧", "year": "年份：旧→新"}
+#: How results can be shown: reports (each with its best passages) or loose passages.
+VIEWS = {"reports": "按报告", "passages": "按段落"}
+#: The deepest page number shown on cursor pages (past MAX_PAGE the page number is only a label).
+MAX_SHOWN_PAGE = 10**9
+
+
+def _carried(**changes) -> dict:
+    """This page's order and view, which every link keeps unless it changes them."""
+    kept = {"sort": request.args.get("sort"), "view": request.args.get("view")}
+    kept.update(changes)
+    return {k: v for k, v in kept.items() if v and (k, v) not in (("sort", "relevance"), ("view", "reports"))}
+
+
+def _search_url(q: str, filters: Filters, page: int = 1, after: str | None = None, **changes) -> str:
+    return url_for("views.search", q=q or None, page=page if page > 1 else None, after=after,
+                   **filters.params(), **_carried(**changes))
+
+
+def _choice(name: str, choices, default: str) -> str:
+    value = request.args.get(name, default)
+    if value not in choices:
+        abort(400, description=f"不支持的参数 {name}={value[:20]}；可选：{'、'.join(choices)}。")
+    return value
 
 
 def public_urls() -> Urls:
@@ -80,19 +103,82 @@ def public_urls() -> Urls:
 def search():
     q = request.args.get("q", "").strip()
     filters = Filters.from_args(request.args)
+    if not q and filters:  # filters without a query: that is browsing
+        return redirect(url_for("views.browse", **filters.params()))
+    sort = _choice("sort", SORT_LABELS, "relevance")
+    view = _choice("view", VIEWS, "reports")
+    after = request.args.get("after") or None
     max_page = current_app.config["MAX_PAGE"]
-    page = bounded_int(request.args, "page", 1, 1, max_page, f"页码必须是 1 到 {max_page} 之间的整数。")
+    page = bounded_int(request.args, "page", 1, 1, MAX_SHOWN_PAGE if after else max_page,
+                       f"页码必须是 1 到 {max_page} 之间的整数；更深的结果请用“下一页”逐页翻看。")
     size = current_app.config["PAGE_SIZE"]
     page_context = {"q": q, "filters": filters, "no_filters": Filters(), "search_url": _search_url,
-                    "examples": EXAMPLES}
+                    "examples": EXAMPLES, "sort": sort, "view": view, "SORT_LABELS": SORT_LABELS, "VIEWS": VIEWS}
     if not q:
-        return render_template("home.html", stats=get_store().stats(), **page_context)
+        try:
+            browse = get_backend().report_facets()
+        except ArchiveError:  # no index yet: the home page still answers
+            browse = {}
+        return render_template("home.html", stats=get_store().stats(), browse=browse, **page_context)
+    backend = get_backend()
     try:
-        result = get_backend().search(q, offset=(page - 1) * size, limit=size, **filters.search_kwargs())
+        result = backend.search(q, offset=0 if after else (page - 1) * size, limit=size, sort=sort, after=after,
+                                group="report" if view == "reports" else "passage", **filters.search_kwargs())
     except QueryError as exc:
         return render_template("search.html", error=exc.message("zh"), result=None, **page_context), 400
-    pages = min(max_page, math.ceil(result.total / size))
-    return render_template("search.html", result=result, page=page, pages=pages, error=None, **page_context)
+    units = result.total_reports if view == "reports" else result.total
+    pages = min(max_page, math.ceil(units / size))
+    cursor_next = result.next if (after or page >= max_page) else None
+    return render_template("search.html", result=result, page=page, pages=pages, error=None, after=after,
+                           cursor_next=cursor_next, max_page=max_page, facet_url=lambda f: _search_url(q, f),
+                           widen=_widen(backend, q, filters) if not result.total and filters else [],
+                           export_url=lambda fmt: url_for("api.export", q=q, format=fmt, **filters.params(),
+                                                          **({"sort": sort} if sort != "relevance" else {})),
+                           **page_context)
+
+
+#: How the browse page orders reports.
+BROWSE_SORTS = {"-year": "年份：新→旧", "year": "年份：旧→新", "title": "标题"}
+MAX_BROWSE_PAGE = 100_000
+
+
+def _browse_url(filters: Filters, page: int = 1, sort: str | None = None) -> str:
+    sort = sort or request.args.get("sort")
+    return url_for("views.browse", page=page if page > 1 else None, sort=sort if sort not in (None, "-year") else None,
+                   **filters.params())
+
+
+@bp.get("/reports")
+def browse():
+    """Every report, no query needed: the same facets (counted in reports), sorted, paged, exportable."""
+    filters = Filters.from_args(request.args)
+    sort = _choice("sort", BROWSE_SORTS, "-year")
+    page = bounded_int(request.args, "page", 1, 1, MAX_BROWSE_PAGE)
+    size = current_app.config["BROWSE_PAGE_SIZE"]
+    try:
+        facets = get_backend().report_facets(**filters.search_kwargs())
+    except QueryError as exc:
+        abort(400, description=exc.message("zh"))
+    years = [None if y == UNKNOWN_YEAR else int(y) for y in filters.year]
+    listing = get_store().reports(offset=(page - 1) * size, limit=size, years=years, kinds=filters.kind,
+                                  sections=filters.section, sort=sort)
+    export = lambda fmt: url_for("api.reports", format=fmt, limit=None, **filters.params(),  # noqa: E731
+                                 **({"sort": sort} if sort != "-year" else {}))
+    return render_template("browse.html", listing=listing, filters=filters, no_filters=Filters(), sort=sort,
+                           page=page, pages=min(MAX_BROWSE_PAGE, math.ceil(listing["total"] / size)),
+                           facet_counts=facets, facet_url=lambda f: _browse_url(f), browse_url=_browse_url,
+                           export_url=export, BROWSE_SORTS=BROWSE_SORTS, q="")
+
+
+def _widen(backend, q: str, filters: Filters) -> list[tuple[str, str, int, str]]:
+    """For an empty result: each filter whose removal would find something, with what it would find."""
+    out = []
+    for name, value in filters.applied():
+        fewer = filters.removing(name, value)
+        found = backend.count(q, **fewer.search_kwargs())
+        if found:
+            out.append((name, value, found, _search_url(q, fewer)))
+    return out
 
 
 @bp.get("/r/<report_id>")

@@ -228,3 +228,36 @@ def test_cursors_are_checked(backend_for, sample_archive):
         with pytest.raises(QueryError) as caught:
             backend.search('"工作"', after=bad, **kwargs)
         assert caught.value.code in ("bad_cursor", "cursor_and_offset")
+
+
+def test_facet_options_count_each_facet_without_its_own_filter(backend_for, sample_archive):
+    backend = backend_for(sample_archive)
+    plain = backend.search('"工作"', limit=0)
+    one = backend.search('"工作"', limit=0, sections=["problems"], kinds=["述职报告"])
+    assert set(one.facets["section_type"]) == {"problems"}
+    only_kind = backend.search('"工作"', limit=0, kinds=["述职报告"])
+    assert one.facet_options["section_type"] == only_kind.facets["section_type"]  # all types, for OR
+    only_section = backend.search('"工作"', limit=0, sections=["problems"])
+    assert one.facet_options["kind"] == only_section.facets["kind"]
+    assert one.facet_options["year"] == one.facets["year"]  # no year filter: as the result counts
+    assert plain.facet_options == plain.facets
+    either = backend.search('"工作"', limit=0, sections=["problems", "plans"], kinds=["述职报告"])
+    opts = one.facet_options["section_type"]
+    assert either.total == opts["problems"] + opts["plans"]
+
+
+def test_report_facets_of_the_whole_archive_equal_sql(backend_for, sample_archive, db):
+    backend = backend_for(sample_archive)
+    facets = backend.report_facets()
+    assert facets["kind"] == dict(db.execute("SELECT kind, count(*) FROM reports GROUP BY 1"))
+    years = dict(db.execute("SELECT coalesce(year, 'unknown'), count(*) FROM reports GROUP BY 1"))
+    assert facets["year"] == {str(k): v for k, v in years.items()}
+    assert facets["section_type"] == dict(db.execute(
+        "SELECT section_type, count(DISTINCT report_id) FROM passages GROUP BY 1"))
+    narrowed = backend.report_facets(kinds=["述职报告"], sections=["problems"])
+    assert narrowed["kind"] == dict(db.execute(
+        "SELECT kind, count(*) FROM reports WHERE report_id IN "
+        "(SELECT report_id FROM passages WHERE section_type = 'problems') GROUP BY 1"))
+    assert narrowed["year"] == {str(k): v for k, v in db.execute(
+        "SELECT coalesce(year, 'unknown'), count(*) FROM reports WHERE kind = '述职报告' AND report_id IN "
+        "(SELECT report_id FROM passages WHERE section_type = 'problems') GROUP BY 1")}
