@@ -542,3 +542,61 @@ def test_report_page_run_on_heading_shown_as_heading_and_text(client, db):
     block = get(client, f"/r/{rid}").split(f'id="p{n}"', 1)[1].split('class="pfoot"', 1)[0]
     assert re.search(r"<h[234] class=\"ptext\">" + re.escape(html.escape(heading)), block)
     assert '<p class="ptext">' in block
+
+
+# -- browsing, paging past the offsets, exports ------------------------------------------
+
+
+def test_browse_lists_reports_with_facets_sort_and_paging(client, db):
+    markup = get(client, "/reports?kind=%E8%BF%B0%E8%81%8C%E6%8A%A5%E5%91%8A&sort=title")
+    page = Page(markup)
+    expected = db.execute("SELECT report_id FROM reports WHERE kind = '述职报告' ORDER BY title, id").fetchall()
+    listed = re.findall(r'<li><a href="/r/(\w+)">', markup.split('class="report-list"', 1)[1])
+    assert listed == [r for (r,) in expected]
+    assert total_of(markup) == len(expected)
+    assert "栏目类型" in markup and "可多选" in markup  # the facets, counted in reports
+    csv_link = [a["href"] for a in page.find("a") if re.match(r"/api/reports\?.*format=csv", a.get("href", ""))]
+    assert csv_link and client.get(csv_link[0]).get_data().decode("utf-8-sig").count("\r\n") == len(expected) + 1
+    small = create_app({"TESTING": True, "DATA_DIR": client.application.config["DATA_DIR"], "BROWSE_PAGE_SIZE": 5})
+    second = small.test_client().get("/reports?page=2").get_data(as_text=True)
+    assert 'aria-current="page">2<' in second and Page(second).find("ol", **{"class": "report-list", "start": "6"})
+
+
+def test_filters_without_a_query_browse(client):
+    response = client.get("/?year=2023")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/reports?year=2023")
+
+
+def test_home_links_years_kinds_and_section_types(client, db):
+    page = Page(get(client, "/"))
+    hrefs = {a["href"] for a in page.find("a") if a.get("href", "").startswith("/reports?")}
+    (year,) = db.execute("SELECT max(year) FROM reports").fetchone()
+    assert f"/reports?year={year}" in hrefs and "/reports?section=problems" in hrefs
+    assert any(h.startswith("/reports?kind=") for h in hrefs)
+
+
+def test_results_page_links_exports_of_the_same_search(client):
+    page = Page(get(client, "/?q=%E5%B7%A5%E4%BD%9C&section=problems&sort=-year"))
+    links = [a["href"] for a in page.find("a") if a.get("href", "").startswith("/api/export?")]
+    assert len(links) == 2 and all("section=problems" in u and "sort=-year" in u for u in links)
+    body = client.get(links[0]).get_data()
+    assert body.startswith("\ufeffreport_id,".encode())
+
+
+def test_paging_switches_to_a_cursor_past_the_last_numbered_page(sample_archive):
+    app = create_app({"TESTING": True, "DATA_DIR": str(sample_archive), "PAGE_SIZE": 3, "MAX_PAGE": 2})
+    client = app.test_client()
+    seen = []
+    url = "/?q=%22%E5%B7%A5%E4%BD%9C%22&view=passages"
+    for number in range(1, 12):
+        markup = client.get(url).get_data(as_text=True)
+        page = Page(markup)
+        seen += [a["href"] for a in page.find("a") if re.fullmatch(r"/r/\w+\?q=[^#]+#p\d+", a.get("href", ""))]
+        nxt = page.find("a", rel="next")
+        if number >= 2:
+            assert nxt and "after=" in nxt[0]["href"]  # past page 2: cursor links
+        if number >= 3:
+            assert "逐页向后翻" in markup
+        url = nxt[0]["href"]
+    assert len(seen) == len(set(seen)) == 33  # eleven pages of three, none twice
+    assert client.get("/?q=%22%E5%B7%A5%E4%BD%9C%22&page=3").status_code == 400  # numbered pages stop at MAX_PAGE
