@@ -32,17 +32,22 @@ def spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
-    """HTML of text[start:end] with the spans wrapped in <mark>; everything escaped."""
+def clipped(found: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The spans' parts that lie within [start, end)."""
+    return [(max(s, start), min(e, end)) for s, e in found if min(e, end) > max(s, start)]
+
+
+def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | None = None,
+         first_id: int | None = None) -> str:
+    """HTML of text[start:end] with the spans wrapped in <mark>; everything escaped. With ``first_id``,
+    the marks are numbered ``id="m<first_id>"``, ``m<first_id + 1>`` … so a page can link to each."""
     end = len(text) if end is None else end
     out: list[str] = []
     pos = start
-    for s, e in found:
-        s, e = max(s, start), min(e, end)
-        if e <= s:
-            continue
+    for n, (s, e) in enumerate(clipped(found, start, end)):
         out.append(escape(text[pos:s]))
-        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        opening = "<mark>" if first_id is None else f'<mark id="m{first_id + n}">'
+        out.append(opening + escape(text[s:e]) + "</mark>")
         pos = e
     out.append(escape(text[pos:end]))
     return "".join(out)

@@ -225,8 +225,39 @@ def test_report_page_marks_query_terms(client, db):
                         "AND is_heading = 0").fetchone()
     markup = get(client, f"/r/{rid}?q=两个维护")
     block = markup.split(f'id="p{n}"', 1)[1].split('class="pfoot"', 1)[0]
-    assert "<mark>两个维护</mark>" in block
-    assert "<mark>" not in get(client, f"/r/{rid}").split("</header>", 2)[-1]
+    assert re.search(r'<mark id="m\d+">两个维护</mark>', block)
+    assert "<mark" not in get(client, f"/r/{rid}").split("</header>", 2)[-1]
+
+
+def test_report_page_steps_through_its_matches_without_script(client, db):
+    rid = db.execute("SELECT report_id FROM passages WHERE text LIKE '%工作%' GROUP BY report_id "
+                     "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    markup = get(client, f"/r/{rid}?q=%22工作%22")
+    ids = re.findall(r'<mark id="m(\d+)">', markup)
+    assert ids == [str(i) for i in range(1, len(ids) + 1)] and len(ids) > 3
+    assert f"共 {len(ids)} 处" in markup
+    page = Page(markup)
+    down = page.find("a", **{"class": "down"})[0]["href"]
+    assert down.endswith("m=1#m1")
+    second = get(client, f"/r/{rid}?q=%22工作%22&m=2")
+    assert f"第 <span class=\"at\">2</span>/{len(ids)} 处" in second
+    nav = Page(second)
+    assert nav.find("a", **{"class": "up"})[0]["href"].endswith("m=1#m1")
+    assert nav.find("a", **{"class": "down"})[0]["href"].endswith("m=3#m3")
+    last = Page(get(client, f"/r/{rid}?q=%22工作%22&m={len(ids)}"))
+    assert not last.find("a", **{"class": "down"})
+    assert client.get(f"/r/{rid}?q=%22工作%22&m={len(ids) + 5}").status_code == 400
+
+
+def test_report_page_find_box_and_outline_types(client, report_with_headings, db):
+    markup = get(client, f"/r/{report_with_headings}")
+    page = Page(markup)
+    assert page.find("form", **{"class": "find", "action": f"/r/{report_with_headings}"})
+    types = db.execute("SELECT section_type FROM sections WHERE report_id = ? ORDER BY section_no",
+                       (report_with_headings,)).fetchall()
+    outline = markup.split('class="outline"', 1)[1].split("</nav>", 1)[0]
+    assert outline.count('class="otype stype"') == len(types)
+    assert "← 全部报告" in markup and "← 结果" in get(client, f"/r/{report_with_headings}?q=工作")
 
 
 def test_report_page_bad_query_marks_nothing(client, report_with_headings):

@@ -7,7 +7,7 @@ from datetime import date
 from markupsafe import Markup
 
 from archive.urls import Urls
-from index.highlight import mark, spans
+from index.highlight import clipped, mark, spans
 
 from . import cite
 
@@ -39,17 +39,21 @@ def outline_label(heading: str) -> str:
     return label if len(label) <= LEAD_MAX else label[:LEAD_MAX] + "…"
 
 
-def _part(text: str, found: list[tuple[int, int]], start: int, end: int) -> str | Markup:
-    """Plain text (Jinja escapes it) or, when the query matched, index.highlight's escaped and marked HTML."""
-    if not any(s < end and e > start for s, e in found):
-        return text[start:end]
-    return Markup(mark(text, found, start, end))
+def _part(text: str, found: list[tuple[int, int]], start: int, end: int, first_id: int) -> tuple[str | Markup, int]:
+    """Plain text (Jinja escapes it) or, when the query matched, index.highlight's escaped HTML with its
+    marks numbered from ``first_id``; and how many marks it holds."""
+    inside = len(clipped(found, start, end))
+    if not inside:
+        return text[start:end], 0
+    return Markup(mark(text, found, start, end, first_id)), inside
 
 
 def passages(report: dict, terms: list[str], urls: Urls, today: date) -> list[dict]:
-    """Each passage with: level, head/body parts (marked when terms match), its citation and permalink."""
+    """Each passage with: level, head/body parts (marked when terms match, the marks numbered through the
+    report as ``#m1``, ``#m2`` …), its citation and permalink."""
     by_passage = {s["passage_no"]: s for s in report["sections"]}
     out = []
+    marks = 0
     for p in report["passages"]:
         text = p["text"]
         section = by_passage.get(p["passage_no"])
@@ -57,7 +61,9 @@ def passages(report: dict, terms: list[str], urls: Urls, today: date) -> list[di
         found = spans(text, terms) if terms else []
         cited = cite.Cited(report["report_id"], report["title"], report["year"], report["kind"], p["passage_no"],
                            urls.passage(report["report_id"], p["passage_no"]), today)
-        out.append({**p, "level": section["level"] if section else 1,
-                    "head": _part(text, found, 0, cut), "body": _part(text, found, cut, len(text)),
-                    "citation": cite.gbt7714(cited), "permalink": cited.url})
+        head, in_head = _part(text, found, 0, cut, marks + 1)
+        body, in_body = _part(text, found, cut, len(text), marks + 1 + in_head)
+        marks += in_head + in_body
+        out.append({**p, "level": section["level"] if section else 1, "head": head, "body": body,
+                    "marks": in_head + in_body, "citation": cite.gbt7714(cited), "permalink": cited.url})
     return out

@@ -187,7 +187,11 @@ def report(report_id: str):
     q = request.args.get("q", "").strip()
     terms = get_backend().query_terms(q)  # an unparsable ?q= just marks nothing
     rows = present.passages(rep, terms, public_urls(), date.today())
-    return render_template("report.html", report=rep, passages=rows, q=q,
+    marks = sum(p["marks"] for p in rows)
+    at = bounded_int(request.args, "m", 0, 0, max(marks, 1)) if marks else 0
+    step = lambda n: url_for("views.report", report_id=rep["report_id"], q=q, m=n, _anchor=f"m{n}")  # noqa: E731
+    return render_template("report.html", report=rep, passages=rows, q=q, marks=marks, at=at, step=step,
+                           back_url=url_for("views.search", q=q) if q else url_for("views.browse"),
                            report_url=url_for("views.report", report_id=rep["report_id"], _external=True))
 
 
