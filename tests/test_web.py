@@ -414,9 +414,13 @@ def test_source_page_first_copy_and_download(client, db, sample_archive):
     assert f'/r/{rid}/source/{copy_id}?download=1' in markup
     response = client.get(f"/r/{rid}/source/{copy_id}?download=1")
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == "application/octet-stream"
+    path, encoding = db.execute("SELECT path, encoding FROM copies WHERE id = ?", (copy_id,)).fetchone()
+    assert response.headers["Content-Type"] == f"text/plain; charset={encoding}"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment; filename=") and disposition.isascii()
+    from urllib.parse import unquote
+
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == Path(path).name  # the original name
     assert response.data == (sample_archive / "sources" / sha[:2] / sha).read_bytes()
 
 
@@ -631,3 +635,21 @@ def test_paging_switches_to_a_cursor_past_the_last_numbered_page(sample_archive)
         url = nxt[0]["href"]
     assert len(seen) == len(set(seen)) == 33  # eleven pages of three, none twice
     assert client.get("/?q=%22%E5%B7%A5%E4%BD%9C%22&page=3").status_code == 400  # numbered pages stop at MAX_PAGE
+
+
+def test_download_keeps_a_chinese_file_name(tmp_path):
+    from urllib.parse import unquote
+
+    from tests.conftest import run
+    from tests.support.reports import MINI
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "2021年 县科技局 述职.txt").write_text(MINI["a.txt"], encoding="utf-8")
+    assert run("import", str(inbox), data=tmp_path / "data").exit_code == 0
+    client = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")}).test_client()
+    rid = client.get("/api/reports").get_json()["reports"][0]["report_id"]
+    response = client.get(f"/r/{rid}/source?download=1")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.isascii() and unquote(disposition.split("filename*=UTF-8''")[1]) == "2021年 县科技局 述职.txt"
+    assert response.headers["Content-Type"].startswith("text/plain; charset=")

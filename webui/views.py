@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import quote
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -213,10 +214,34 @@ def source(report_id: str, copy_id: int | None):
     except NotFound:
         abort(404, description=f"这份报告没有编号为 {copy_id} 的副本，或其原始文件已不在档案中。")
     if request.args.get("download", "") not in ("", "0"):
-        name = f"shuzhi-{rep['report_id']}-copy{copy['id']}{_suffix(copy['path'])}"
-        return Response(data, mimetype="application/octet-stream",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        fallback = f"shuzhi-{rep['report_id']}-copy{copy['id']}{_suffix(copy['path'])}"
+        original = _safe_name(basename(copy["path"])) or fallback
+        return Response(data, content_type=_content_type(original, copy["encoding"]), headers={
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(original, safe='')}"})
     return render_template("source.html", report=rep, copy=copy, text=_decode(data, copy["encoding"]))
+
+
+#: What a downloaded original is served as, by its suffix (text as the encoding it was read in).
+CONTENT_TYPES = {
+    ".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".htm": "text/html",
+    ".mhtml": "multipart/related", ".pdf": "application/pdf", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".wps": "application/vnd.ms-works", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".tif": "image/tiff", ".tiff": "image/tiff",
+}
+
+
+def _content_type(name: str, encoding: str) -> str:
+    kind = CONTENT_TYPES.get(_suffix(name), "application/octet-stream")
+    if kind.startswith("text/") and re.fullmatch(r"[A-Za-z0-9_.:-]{1,40}", encoding or ""):
+        kind += f"; charset={encoding}"
+    return kind
+
+
+def _safe_name(name: str) -> str:
+    """The original file name for a download: no path, no control characters, not absurdly long."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", name).strip().lstrip(".")
+    return name[-120:] if len(name) <= 240 else ""
 
 
 def _suffix(path: str) -> str:
