@@ -256,3 +256,16 @@ def test_api_search_groups_sorts_and_pages_by_cursor(client):
 def test_api_search_refuses_unknown_parameters_and_values(client, query):
     response = client.get("/api/search", query_string=query)
     assert response.status_code == 400 and response.get_json()["error"].strip()
+
+
+def test_the_api_document_lists_exactly_what_each_endpoint_accepts(client):
+    from webui import api
+    from webui.openapi import accepted
+
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.") and set(doc["paths"]) >= {"/api/search", "/api/export", "/api/reports"}
+    assert accepted("/api/search") == api.SEARCH_PARAMS
+    assert accepted("/api/export") == api.EXPORT_PARAMS
+    assert accepted("/api/reports") == api.REPORTS_PARAMS
+    page = client.get("/api").get_data(as_text=True)
+    assert "GET /api/search" in page and "after" in page and "message_zh" in page

@@ -262,6 +262,8 @@ def test_browser_layout_fits_and_screenshots(browser, base_url, db, width):
             "search": (f"{base_url}/{query}", True),
             "search-passages": (f"{base_url}/{query}&view=passages&sort=-year", True),
             "browse": (f"{base_url}/reports?section=problems", True),
+            "api": (f"{base_url}/api", True),
+            "report-stepper": (f"{base_url}/r/{rid}{query}&m=1#m1", False),
             "empty-with-filters": (f"{base_url}/{query}&year=2019&kind=%E6%94%BF%E5%BA%9C%E5%B7%A5%E4%BD%9C%E6%8A%A5%E5%91%8A", True),
             "report": (f"{base_url}/r/{rid}{query}#p{n}", False),
             "report-top": (f"{base_url}/r/{rid}", False),

@@ -10,6 +10,7 @@ from index.api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, UNKNOWN_YEAR, expo
                        validate_filters)
 
 from .db import get_backend, get_store
+from .openapi import document as openapi_document
 from .params import FACETS, Filters, bounded_int
 from .views import public_urls
 
@@ -29,6 +30,11 @@ def known_params(allowed: set[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         abort(400, description=f"unknown parameter {unknown[0][:30]!r}; known: {', '.join(sorted(allowed))}")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.get("/search")

@@ -272,6 +272,14 @@ def citation(report_id: str, passage_no: int):
                     headers={"Content-Disposition": f'{disposition}; filename="{cite.file_name(cited, fmt)}"'})
 
 
+@bp.get("/api")
+def api_page():
+    """The JSON API, readable: the same OpenAPI document /api/openapi.json serves."""
+    from .openapi import document
+
+    return render_template("api.html", doc=document(), base=public_urls().base)
+
+
 @bp.get("/favicon.ico")
 def favicon():
     """The icon itself (browsers ask for this path whatever the page says), not a redirect to it."""
