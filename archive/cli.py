@@ -94,8 +94,9 @@ def opened_store(ctx: click.Context, *, readonly: bool = False) -> Iterator[Stor
               help="Processes for decoding and parsing (default: the number of cores, at most 4).")
 @click.option("--wait", type=click.FloatRange(0), default=3600.0, show_default=True,
               help="Seconds to wait for another import on the same data directory.")
+@click.option("--verbose", "-v", is_flag=True, help="List every report added (path, id, title).")
 @click.pass_context
-def import_cmd(ctx, paths, as_json, workers, wait):
+def import_cmd(ctx, paths, as_json, workers, wait, verbose):
     """Import text files and folders (recursive; .txt and .md)."""
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
@@ -106,22 +107,51 @@ def import_cmd(ctx, paths, as_json, workers, wait):
     with opened_store(ctx) as store:
         waiting = lambda: click.echo(f"another import is writing to {store.root}; waiting…", err=True)  # noqa: E731
         with store.writer_lock(wait=wait, on_wait=waiting):
-            summary = _run_import(store, paths, workers, show_progress=not as_json and sys.stderr.isatty())
+            progress = None if as_json else ("bar" if sys.stderr.isatty() else "lines")
+            summary = _run_import(store, paths, workers, progress=progress)
+            if progress == "lines" and summary.added:
+                click.echo(f"importing: read {_read(summary)} files; indexing the new passages…", err=True)
             for hook in ctx.obj.hooks.after_write:
                 notes += hook(store)
     elapsed = time.monotonic() - started
     if as_json:
         echo_json(summary.as_json())
     else:
+        if verbose:
+            for a in summary.added:
+                click.echo(f"added {a['report_id']}: {a['title']} — {a['path']}")
         _print_summary(summary, elapsed, notes)
     if summary.failed:
         ctx.exit(1)
 
 
-def _run_import(store: Store, paths, workers: int, *, show_progress: bool):
+#: Seconds between progress lines when the output is not a terminal (a log, a CI job, a pipe).
+PROGRESS_EVERY = 10.0
+
+
+def _read(summary) -> int:
+    return len(summary.added) + len(summary.duplicates) + len(summary.failed) + len(summary.skipped) + \
+        len(summary.unchanged)
+
+
+def _run_import(store: Store, paths, workers: int, *, progress: str | None):
+    """``progress``: "bar" on a terminal, "lines" (one now and then, on stderr) elsewhere, None for --json."""
     importer = Importer(store)
-    if not show_progress:
+    if progress is None:
         return importer.run(paths, workers=workers)
+    if progress == "lines":  # no terminal to redraw: a plain line now and then, so a long import is not silent
+        started = last = time.monotonic()
+        done = 0
+
+        def tick(_path: str) -> None:
+            nonlocal done, last
+            done += 1
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY:
+                last = now
+                click.echo(f"importing: {done} files read in {now - started:.0f} s", err=True)
+
+        return importer.run(paths, workers=workers, progress=tick)
     total = sum(1 for _ in walk(paths))
     with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
         return importer.run(paths, workers=workers, progress=lambda _p: bar.update(1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 
 import pytest
@@ -190,3 +191,16 @@ def test_original_bytes_are_kept_content_addressed(tmp_path, inbox):
     sha = obj["copies"][0]["sha256"]
     kept = data / "sources" / sha[:2] / sha
     assert kept.read_bytes() == open(obj["copies"][0]["path"], "rb").read()
+
+
+def test_import_off_a_terminal_says_how_far_it_has_got_and_verbose_lists_reports(tmp_path, inbox, monkeypatch):
+    from archive import cli as archive_cli
+
+    monkeypatch.setattr(archive_cli, "PROGRESS_EVERY", 0.0)  # a line for every file instead of every 10 s
+    result = run("import", "--verbose", str(inbox), data=tmp_path / "data")
+    progress = [line for line in result.output.splitlines() if line.startswith("importing: ")]
+    files = sum(1 for p in inbox.rglob("*") if p.is_file())
+    assert len(progress) >= files and "indexing the new passages" in progress[-1]
+    added = [line for line in result.output.splitlines() if line.startswith("added ") and " — " in line]
+    listed = json.loads(run("show", "--json", added[0].split()[1].rstrip(":"), data=tmp_path / "data").output)
+    assert len(added) == int(re.search(r"added (\d+) reports", result.output).group(1)) and listed["title"]
