@@ -30,11 +30,10 @@ from .authorship_places import MUNICIPALITIES, city_province, provinces_in
 #: (局党组书记、局长) gives the post that ranks first in this tuple.
 ROLES: tuple[str, ...] = (
     "总理",
-    "省委书记", "市委书记", "县委书记", "区委书记", "乡镇党委书记", "村党支部书记",
+    "省委书记", "市委书记", "县委书记", "区委书记", "乡镇党委书记", "村党支部书记", "纪委书记",
     "省长", "主席", "市长", "县长", "区长", "镇长", "乡长", "村委会主任",
     "厅长", "局长", "处长", "科长", "部长", "主任", "所长", "站长", "检察长",
     "董事长", "总经理", "院长", "校长", "园长",
-    "纪委书记",
     "副省长", "副市长", "副县长", "副区长", "副镇长", "副乡长",
     "副厅长", "副局长", "副处长", "副科长", "副部长", "副主任", "副总经理", "副院长", "副校长",
     "党组书记", "党委书记", "党支部书记", "副书记",
@@ -108,7 +107,7 @@ _NOT_PLACE = r"(?!助理|沙|春|治|(?:安|宁|乐|兴|寿|汀|垣|葛|丰|岭|
 _ROLE_RE = re.compile("|".join(f"(?P<r{i}>{p}){_NOT_PLACE}" for i, (p, _) in enumerate(_FORMS)))
 
 #: Before a role, these words make it somebody else's: 在县委书记的带领下, 向局长汇报, 协助县长.
-_PASSING_BEFORE = re.compile(r"(?:在|向|给|对|跟|随|协助|配合|按照|根据|经|由|受|请|陪同|当好|当|和|与|及)[^，。；、]{0,12}$")
+_PASSING_BEFORE = re.compile(r"(?:在|向|给|对(?!外)|跟|跟随|协助|配合|按照|根据|由|受|请|陪同|当好|辅佐)[^，。；、]{0,10}$")
 _PASSING_AFTER = re.compile(r"^[^，。；]{0,8}?(?:的(?:带领|领导|指导|关心|支持|帮助|部署|要求|安排|讲话|批示|信任)|带领下|领导下|"
                             r"汇报|批示|指示|要求|交办|安排的|主持|讲话|同志的)")
 
@@ -177,7 +176,7 @@ def _signature_lines(lines: list[str]) -> list[str]:
 
 
 _SELF = re.compile(
-    rf"(?:我(?![们国省市县区镇乡村局院校])|本人)(?:[{_CJK}{_MASK}]{{1,4}}[，,])?(?:[于自从在][^，。；！？\n]{{0,14}}?)?"
+    rf"(?:我(?![们国省市县区镇乡村局院校])|本人)(?:[{_CJK}{_MASK}]{{1,4}}[，,])?(?:(?:[于自从在由曾已]|\d{{4}}年)[^，。；！？\n]{{0,14}}?)?"
     r"(?:被)?(?:现任|担任|出任|调任|任命为|提任为?|当选为?|任|是|系|作为)(?P<span>[^，。；！？\n,;]{2,40})")
 _NOW = re.compile(r"(?:^|[，,。\n])(?:现任|目前担任|现担任|自担任|担任|自任)(?P<span>[^，。；！？\n,;]{2,40})")
 _AS = re.compile(r"(?:^|[，。；！？\n])(?:作为|身为)(?P<span>[^，。；！？\n,;]{2,30}?)(?:的我|我)?(?=[，,])")
@@ -250,11 +249,13 @@ def _tier(org: str) -> str | None:
 def _level(found: _Found, region: str | None) -> str | None:
     role, span = found.role, found.span
     prefix = span[: found.start]
+    m = _ROLE_RE.match(span, found.start)
+    named = span[: m.end()] if m else prefix  # 镇纪委书记, 县委组织部部长: the post's own words may name the unit
     if role in _TIER:
         level = _TIER[role]
         if role in ("市长", "副市长", "市委书记"):
-            at = max(prefix.rfind("市"), 0)
-            level = _city_tier(prefix, at) if prefix.endswith("市") else "市"
+            cities = [u for u in _UNIT.finditer(prefix) if u.lastgroup == "m" and prefix[u.start()] == "市"]
+            level = _city_tier(prefix, cities[-1].start()) if cities else "市"
     elif role in _SECTOR_ROLE and not re.search(r"党校|行政学院", span):
         return _SECTOR_ROLE[role]
     else:
@@ -263,7 +264,7 @@ def _level(found: _Found, region: str | None) -> str | None:
                 return sector
         if role == "主席" and "自治区" in span:
             return "省"
-        level = _tier(prefix)
+        level = _tier(named)
         if role in ("院长", "副院长") and not re.search(r"法院", prefix):
             return None  # a 院长 of an unnamed 院 could be a hospital, a court or an institute
     if level == "市" and region in MUNICIPALITIES:

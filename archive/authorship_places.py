@@ -93,8 +93,8 @@ def _places() -> tuple[re.Pattern[str], tuple[str, ...]]:
         parts.append((name, name, re.escape(name) + guard.get(name, "")))
     parts.sort(key=lambda p: -len(p[0]))
     alternation = "|".join(f"(?P<p{i}>{pattern})" for i, (_, _, pattern) in enumerate(parts))
-    # 赴浙江 / 到广州 / 援藏: a place visited or helped is not the author's own
-    return re.compile(r"(?<![赴到去援往])(?:" + alternation + ")"), tuple(p[1] for p in parts)
+    # 赴浙江 / 到广州 / 援藏 / 驻香港: a place visited or helped is not the author's own
+    return re.compile(r"(?<![赴到去援往驻])(?:" + alternation + ")"), tuple(p[1] for p in parts)
 
 
 def provinces_in(text: str) -> set[str]:
