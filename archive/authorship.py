@@ -79,7 +79,7 @@ _FORMS: tuple[tuple[str, str], ...] = (
     (r"(?:市|县|区|镇|乡|街道)?纪(?:工)?委书记", "纪委书记"),
     (r"(?:局|委|办)?党组书记", "党组书记"),
     (r"党(?:工)?委书记", "党委书记"),
-    (r"党(?:总)?支部书记", "党支部书记"),
+    (r"(?:党)?(?:总)?支部书记|党总支书记", "党支部书记"),
     (r"自治区(?:人民)?政府主席|主席", "主席"),
     (r"(?:村(?:民)?委(?:员)?会|社区居委会|居委会|村)主任", "村委会主任"),
     (r"(?:代理|代)?(?<!副)省长", "省长"), (r"副省长", "副省长"),
@@ -93,7 +93,7 @@ _FORMS: tuple[tuple[str, str], ...] = (
     (r"(?<!副)处长", "处长"), (r"副处长", "副处长"),
     (r"(?<!副)科长", "科长"), (r"副科长", "副科长"),
     (r"(?<!副)部长", "部长"), (r"副部长", "副部长"),
-    (r"(?<![副护])(?:主任|负责人)(?!委员|医师|科员)", "主任"), (r"副主任(?!委员|医师|科员)", "副主任"),
+    (r"(?<![副护])主任(?!委员|医师|科员)", "主任"), (r"副主任(?!委员|医师|科员)", "副主任"),
     (r"(?<![副])所长", "所长"), (r"(?<![副])站长", "站长"), (r"(?<!副)检察长", "检察长"),
     (r"(?<!副)董事长", "董事长"), (r"(?<!副)总经理", "总经理"), (r"副总经理", "副总经理"),
     (r"(?<!副)院长", "院长"), (r"副院长", "副院长"),
@@ -107,7 +107,7 @@ _NOT_PLACE = r"(?!助理|沙|春|治|(?:安|宁|乐|兴|寿|汀|垣|葛|丰|岭|
 _ROLE_RE = re.compile("|".join(f"(?P<r{i}>{p}){_NOT_PLACE}" for i, (p, _) in enumerate(_FORMS)))
 
 #: Before a role, these words make it somebody else's: 在县委书记的带领下, 向局长汇报, 协助县长.
-_PASSING_BEFORE = re.compile(r"(?:在|向|给|对(?!外)|跟|跟随|协助|配合|按照|根据|由|受|请|陪同|当好|辅佐)[^，。；、]{0,10}$")
+_PASSING_BEFORE = re.compile(r"(?:在|向|给|对(?!外)|跟|跟随|协助|配合|按照|根据|依据|遵照|依照|由|受|请|陪同|当好|辅佐)[^，。；、]{0,10}$")
 _PASSING_AFTER = re.compile(r"^[^，。；]{0,8}?(?:的(?:带领|领导|指导|关心|支持|帮助|部署|要求|安排|讲话|批示|信任)|带领下|领导下|"
                             r"汇报|批示|指示|要求|交办|安排的|主持|讲话|同志的)")
 
@@ -176,12 +176,12 @@ def _signature_lines(lines: list[str]) -> list[str]:
 
 
 _SELF = re.compile(
-    rf"(?:我(?![们国省市县区镇乡村局院校])|本人)(?:[{_CJK}{_MASK}]{{1,4}}[，,])?(?:(?:[于自从在由曾已]|\d{{4}}年)[^，。；！？\n]{{0,14}}?)?"
+    rf"(?:我(?![们国省市县区镇乡村局院校的])|本人(?:[{_CJK}{_MASK}]{{1,4}}[，,])?)(?:(?:[于自从在由曾已]|\d{{4}}年)[^，。；！？\n]{{0,14}}?)?"
     r"(?:被)?(?:现任|担任|出任|调任|任命为|提任为?|当选为?|任|是|系|作为)(?P<span>[^，。；！？\n,;]{2,40})")
 _NOW = re.compile(r"(?:^|[，,。\n])(?:现任|目前担任|现担任|自担任|担任|自任)(?P<span>[^，。；！？\n,;]{2,40})")
 _AS = re.compile(r"(?:^|[，。；！？\n])(?:作为|身为)(?P<span>[^，。；！？\n,;]{2,30}?)(?:的我|我)?(?=[，,])")
 _GOV = re.compile(r"我代表(?P<org>[^，。；\n]{0,24}?(?:人民政府|国务院|政府|中央委员会))|"
-                  r"受(?P<by>[^，。；\n]{0,24}?(?:人民政府|国务院))委托|"
+                  r"受(?P<by>[^，。；\n]{0,24}?(?:人民政府|国务院|中央委员会))(?:的)?委托|"
                   r"在(?P<at>[^，。；\n]{0,24}?)第[一二三四五六七八九十]{1,4}届(?P<nat>全国)?人民代表大会")
 _LED = re.compile(rf"在(?:中共)?(?P<org>[{_CJK}{_MASK}]{{0,8}}?(?:省|市|州|县|区|旗|镇|乡|街道)(?:党)?(?:委|工委))"
                   r"(?:[、和及](?:[^，。；、]{0,10}?政府|[^，。；、]{0,10}?办事处))?的[^，。；]{0,6}?领导下")
@@ -332,6 +332,8 @@ def derive(title: str, opening: str, closing: str) -> Authorship:
             level = "省"
         return Authorship(gov_role, level, region)
     level = _level(best, region)
+    if level is None and best.role in ("总理", "省长", "主席", "市长", "县长", "区长", "镇长", "乡长"):
+        level = gov_level  # the head of the government the report speaks for
     if level is None and best.role in _DEPARTMENT and led and not re.search(r"医院|学校|公司|集团", best.span):
         level = _tier(led.group("org"))
         if level == "市" and region in MUNICIPALITIES:
@@ -340,7 +342,7 @@ def derive(title: str, opening: str, closing: str) -> Authorship:
 
 
 def derive_report(report) -> Authorship:
-    """``derive`` over a ParsedReport: its title, first six passages and last four."""
+    """``derive`` over a ParsedReport: its title, first ten passages and last four."""
     title, opening, closing = report_pieces(report)
     return derive(title, opening, closing)
 
@@ -349,7 +351,7 @@ def report_pieces(report) -> tuple[str, str, str]:
     """The three pieces ``derive`` reads, from a ParsedReport (title, opening, closing)."""
     texts = [p.text for p in report.passages]
     title = "" if getattr(report, "title_derived", False) else report.title
-    return title, "\n".join(texts[:6])[:1500], "\n".join(texts[-4:])
+    return title, "\n".join(texts[:10])[:2000], "\n".join(texts[-4:])
 
 
 def score(cases: list[dict]) -> dict:
