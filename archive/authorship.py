@@ -23,6 +23,7 @@ import re
 import sys
 from dataclasses import dataclass
 
+from .structure import heading_level
 from .text import fold
 from .authorship_places import MUNICIPALITIES, city_province, provinces_in
 
@@ -81,7 +82,7 @@ _FORMS: tuple[tuple[str, str], ...] = (
     (r"党(?:工)?委书记", "党委书记"),
     (r"(?:党)?(?:总)?支部书记|党总支书记", "党支部书记"),
     (r"自治区(?:人民)?政府主席|主席", "主席"),
-    (r"(?:村(?:民)?委(?:员)?会|社区居委会|居委会|村)主任", "村委会主任"),
+    (r"(?:村(?:民)?委(?:员)?会|社区居委会|居委会|村|社区)主任", "村委会主任"),
     (r"(?:代理|代)?(?<!副)省长", "省长"), (r"副省长", "副省长"),
     (r"(?:代理|代)?(?<!副)(?:市长|州长|盟长)", "市长"), (r"副(?:市长|州长)", "副市长"),
     (r"(?:代理|代)?(?<!副)(?:县长|旗长)", "县长"), (r"副(?:县长|旗长)", "副县长"),
@@ -107,9 +108,11 @@ _NOT_PLACE = r"(?!助理|沙|春|治|(?:安|宁|乐|兴|寿|汀|垣|葛|丰|岭|
 _ROLE_RE = re.compile("|".join(f"(?P<r{i}>{p}){_NOT_PLACE}" for i, (p, _) in enumerate(_FORMS)))
 
 #: Before a role, these words make it somebody else's: 在县委书记的带领下, 向局长汇报, 协助县长.
-_PASSING_BEFORE = re.compile(r"(?:在|向|给|对(?!外)|跟|跟随|协助|配合|按照|根据|依据|遵照|依照|由|受|请|陪同|当好|辅佐)[^，。；、]{0,10}$")
+_PASSING_BEFORE = re.compile(r"(?:在|向|给|对(?!外)|跟|跟随|协助|配合|按照|根据|依据|遵照|依照|由|受|请|陪同|当好|辅佐|感谢|谢谢)[^，。；、]{0,10}$")
 _PASSING_AFTER = re.compile(r"^[^，。；]{0,8}?(?:的(?:带领|领导|指导|关心|支持|帮助|部署|要求|安排|讲话|批示|信任)|带领下|领导下|"
-                            r"汇报|批示|指示|要求|交办|安排的|主持|讲话|同志的)")
+                            r"汇报|批示|指示|要求|交办|安排的|主持|讲话|同志的)|"
+                            # 县委书记的秘书 is not a 县委书记; 担任县委书记的第一年 / …的三年来 is
+                            r"^的(?!第|[\d一二三四五六七八九十两几]|这|那|时间|期间|岗位|职务|职责|工作|以来|我|$)")
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def _best(found: list[_Found]) -> _Found | None:
 
 _DATE = re.compile(rf"[（(]?(?:(?:19|20)\d\d|[{_MASK}]{{2,4}}|二[〇零○]{{1}}[一二三四五六七八九〇零○]{{2}})\s*年"
                    rf"(?:\s*[\d{_MASK}一二三四五六七八九十]{{1,2}}\s*月(?:\s*[\d{_MASK}一二三四五六七八九十]{{1,3}}\s*日)?)?[)）]?\s*$")
-_SIGNED_BY = re.compile(r"^(?:述职人|报告人|汇报人|述廉人|作者|署名|单位|职务|姓名)\s*[:：]\s*")
+_SIGNED_BY = re.compile(r"^(?:(?:述职人|报告人|汇报人|述廉人|作者|署名|单位|职务|姓名)\s*[:：]|[（(]?(?:作者|笔者)(?:系|为|是))\s*")
 _SALUTE = re.compile(r"[:：]$|各位|尊敬|同志们|大家好|^[—-]{1,2}")
 _NAME_TAIL = re.compile(rf"(?:\s*[{_CJK}{_MASK}]{{1,4}}(?:同志)?)?$")
 
@@ -160,10 +163,11 @@ def _signature_lines(lines: list[str]) -> list[str]:
     out: list[str] = []
     for raw in lines:
         line = _SIGNED_BY.sub("", raw.strip())
-        line = _DATE.sub("", line).strip()
-        if not line or len(line) > 40 or _SALUTE.search(raw.strip()) or re.search(r"[。！？!?；;，,:：“”\"]", line):
+        line = _DATE.sub("", re.sub(r"[)）]$", "", line)).strip()
+        if (not line or len(line) > 40 or _SALUTE.search(raw.strip()) or heading_level(line)
+                or re.search(r"[。！？!?；;，,:：“”\"]", line)):
             continue
-        found = _roles_in(line, strict=False)
+        found = _roles_in(line, strict=True)
         if not found:
             continue
         last = max(found, key=lambda f: f.start)
@@ -176,7 +180,7 @@ def _signature_lines(lines: list[str]) -> list[str]:
 
 
 _SELF = re.compile(
-    rf"(?:(?:我叫|本人)[{_CJK}{_MASK}]{{1,4}}[，,]|我(?![们国省市县区镇乡村局院校的])|本人)(?:(?:[于自从在由曾已]|\d{{4}}年)[^，。；！？\n]{{0,14}}?)?"
+    rf"(?:(?:我叫|本人)[{_CJK}{_MASK}]{{1,4}}[，,]|我(?![们国省市县区旗州镇乡村局院校的司委办部厅处科所站行单])|本人)(?:(?:[于自从在由曾已]|\d{{4}}年)[^，。；！？\n]{{0,14}}?)?"
     r"(?:被)?(?:现任|担任|出任|调任|任命为|提任为?|当选为?|任|是|系|作为)(?P<span>[^，。；！？\n,;]{2,40})")
 _NOW = re.compile(r"(?:^|[，,。\n])(?:现任|目前担任|现担任|自担任|担任|自任)(?P<span>[^，。；！？\n,;]{2,40})")
 _AS = re.compile(r"(?:^|[，。；！？\n])(?:作为|身为)(?P<span>[^，。；！？\n,;]{2,30}?)(?:的我|我)?(?=[，,])")
@@ -214,7 +218,7 @@ _SECTOR_WORDS: tuple[tuple[str, str], ...] = (
 _UNIT = re.compile(
     r"(?P<c>国务院|党中央|中央委员会|全国|中央(?!空调))|(?P<p>自治区|特别行政区|省)|"
     r"(?P<m>自治州|地区|地委|盟|(?<![城超都])市(?!场|民|容|值|政(?!府)|级)|州(?=委|长|人民政府|政府|党委))|"
-    r"(?P<x>(?<!城乡)县|旗|(?<![社园校景片辖新开发保库矿牧林城山港])区(?!域|间|块))|"
+    r"(?P<x>(?<!城乡)县|旗|(?<![社园校景片辖新开发保税库矿牧林城山港])区(?!域|间|块))|"
     r"(?P<t>乡镇|街道|苏木|(?<![城村])镇(?!长|党|委|人民政府|政府|人大|纪委|$)|镇(?=长|党|委|人民政府|政府|人大|纪委|$)|"
     r"(?<![城农下老家])乡(?=党|人民政府|政府|长|人大|纪委|$))|"
     r"(?P<v>(?<![农乡])村(?![镇级])|社区|嘎查)"
@@ -315,7 +319,7 @@ def derive(title: str, opening: str, closing: str) -> Authorship:
     gov_role, gov_level, gov_places = _government(opening, title)
 
     best = None
-    for group in ([_best(_roles_in(s, strict=False)) for s in signatures],
+    for group in ([_best(_roles_in(s, strict=True)) for s in signatures],
                   [_best(_roles_in(s, strict=True)) for s in selves],
                   [_best(_roles_in(title_span, strict=True))]):
         best = next((f for f in group if f), None)
