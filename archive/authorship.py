@@ -161,6 +161,8 @@ _NAME_TAIL = re.compile(rf"(?:\s*[{_CJK}{_MASK}]{{1,4}}(?:同志)?)?$")
 def _signature_lines(lines: list[str]) -> list[str]:
     """Short lines that sign the report: 某某县委书记 张三 / 报告人：XX镇镇长 李四 / 2023年12月."""
     out: list[str] = []
+    # a scraped page may glue the signature to the congress line: …第四次会议上 省长 某某
+    lines = [part for line in lines for part in re.split(r"(?<=会议上)\s*", line) if part]
     for raw in lines:
         line = _SIGNED_BY.sub("", raw.strip())
         line = _DATE.sub("", re.sub(r"[)）]$", "", line)).strip()
@@ -313,7 +315,7 @@ def derive(title: str, opening: str, closing: str) -> Authorship:
     opening, closing = fold(opening or ""), fold(closing or "")
     lines_open = [ln.strip() for ln in opening.split("\n") if ln.strip()]
     lines_close = [ln.strip() for ln in closing.split("\n") if ln.strip()]
-    signatures = _signature_lines(list(reversed(lines_close[-5:]))) + _signature_lines(lines_open[:6])
+    signatures = _signature_lines(list(reversed(lines_close[-5:]))) + _signature_lines(lines_open[:10])
     selves = _self_spans(opening)
     title_span = _title_span(title)
     gov_role, gov_level, gov_places = _government(opening, title)
