@@ -92,6 +92,12 @@ def test_authorship_answers_stay_in_the_vocabulary(case):
         ("", "", "义乌市人民政府市长 某某", Authorship("市长", None, None)),
         # the audience in a salutation is not the author
         ("述职报告", "主任、副主任、各位委员：\n一年来，我认真履职。", "主任、各位委员，我将继续努力！", Authorship()),
+        # words that look like self-descriptions but are not (系统学习, 现任…同志 quoted)
+        ("", "一年来，我系统学习了县委书记在全县大会上的讲话。", "", Authorship()),
+        ("", "会上，现任县委书记张某同志强调要抓好落实。", "", Authorship()),
+        ("", "我是县委书记的秘书，负责文稿起草。", "", Authorship()),
+        # 作者系… at the end of a newspaper piece signs it
+        ("", "", "（作者系某某县委书记）", Authorship("县委书记", "县", None)),
         # traditional characters
         ("", "本人現任廣東省深圳市某某區區長。", "", Authorship("区长", "县", "广东")),
     ],
