@@ -96,6 +96,10 @@ def test_authorship_answers_stay_in_the_vocabulary(case):
         ("", "一年来，我系统学习了县委书记在全县大会上的讲话。", "", Authorship()),
         ("", "会上，现任县委书记张某同志强调要抓好落实。", "", Authorship()),
         ("", "我是县委书记的秘书，负责文稿起草。", "", Authorship()),
+        # 团县委书记 leads the Youth League; 驻村第一书记 is not the village's party secretary
+        ("团县委书记述职报告", "", "", Authorship()),
+        ("驻村第一书记述职报告", "", "", Authorship()),
+        ("", "本人现任校党委书记。", "", Authorship("党委书记", "学校", None)),
         # 作者系… at the end of a newspaper piece signs it
         ("", "", "（作者系某某县委书记）", Authorship("县委书记", "县", None)),
         # traditional characters
