@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .structure import heading_level
 from .text import fold
-from .authorship_places import MUNICIPALITIES, city_province, provinces_in
+from .authorship_places import MUNICIPALITIES, city_province, prefectures, provinces_in
 
 #: The roles, normalised. 代/代理 X counts as X; a concurrent chain
 #: (局党组书记、局长) gives the post that ranks first in this tuple.
@@ -221,8 +221,8 @@ _SECTOR_WORDS: tuple[tuple[str, str], ...] = (
 )
 _UNIT = re.compile(
     r"(?P<c>国务院|党中央|中央委员会|全国|中央(?!空调))|(?P<p>自治区|特别行政区|省)|"
-    r"(?P<m>自治州|地区|地委|盟|(?<![城超都])市(?!场|民|容|值|政(?!府)|级)|州(?=委|长|人民政府|政府|党委))|"
-    r"(?P<x>(?<!城乡)县|旗|(?<![社园校景片辖新开发保税库矿牧林城山港])区(?!域|间|块))|"
+    r"(?P<m>自治州|地区|地委|盟|(?<![城超都])市(?!场|民|容|值|政(?!府)|级)|(?<!贵)州(?!市|省))|"
+    r"(?P<x>(?<!城乡)县|旗|(?<![社园校景片辖新开发保税库矿牧城])区(?!域|间|块))|"
     r"(?P<t>乡镇|街道|苏木|(?<![城村])镇(?!长|党|委|人民政府|政府|人大|纪委|$)|镇(?=长|党|委|人民政府|政府|人大|纪委|$)|"
     r"(?<![城农下老家])乡(?=党|人民政府|政府|长|人大|纪委|$))|"
     r"(?P<v>(?<![农乡])村(?![镇级])|社区|嘎查)"
@@ -251,7 +251,17 @@ def _tier(org: str) -> str | None:
     tier = _TIER_OF[last.lastgroup or ""]
     if tier == "市" and org[last.start()] == "市":
         return _city_tier(org, last.start())
+    if org[last.start()] == "州" and not re.match(r"州(?:委|长|人民政府|政府|党委)", org[last.start():]):
+        return _zhou_tier(org[: last.start()])
     return tier
+
+
+def _zhou_tier(head: str) -> str | None:
+    """市 when the name before 州 is a prefecture (杭州, 黔东南州); None for a county-level 州 (雷州)."""
+    table = prefectures()
+    if head.endswith("自治") or any(head[-k:] in table or head[-k:] + "州" in table for k in range(1, 6) if len(head) >= k):
+        return "市"
+    return None
 
 
 def _level(found: _Found, region: str | None) -> str | None:

@@ -32,8 +32,8 @@ def test_authorship_accuracy_per_facet_at_least_90_percent():
 
 
 def test_authorship_heldout_cases_at_least_90_percent():
-    result = _figures([c for c in CASES if c["batch"] == "heldout"])
-    assert result["cases"] >= 30
+    result = _figures([c for c in CASES if c["batch"].startswith("heldout")])
+    assert result["cases"] >= 50
     for facet, share in result["accuracy"].items():
         assert share >= 0.9, (facet, share)
 
