@@ -25,10 +25,14 @@ from dataclasses import dataclass
 
 from .structure import heading_level
 from .text import fold
-from .authorship_places import MUNICIPALITIES, city_province, prefectures, provinces_in
+from .authorship_places import MASK, MUNICIPALITIES, city_tier, provinces_in, zhou_tier
 
-#: The roles, normalised. 代/代理 X counts as X; a concurrent chain
-#: (局党组书记、局长) gives the post that ranks first in this tuple.
+#: The roles, normalised; a concurrent chain (局党组书记、局长) gives the post that ranks first here.
+#: Variants: 代/代理X → X; 自治区党委书记 → 省委书记; 州委/地委/盟委书记 → 市委书记; 旗委书记 → 县委书记;
+#: 镇/乡/街道 党委·党工委书记 → 乡镇党委书记; 村/社区 党支部·党总支·党委书记, 村支书 → 村党支部书记;
+#: 村主任, 村民委员会主任, 社区/居委会主任 → 村委会主任; 州长/盟长 → 市长; 旗长 → 县长; 自治区主席,
+#: 政协/人大/工会主席 → 主席; 纪工委书记 → 纪委书记; 老师/班主任 → 教师; 街道办事处主任 → 主任 (乡镇).
+#: 副主席, 行长, 司长, 政法委书记, 第一书记, 团委书记 … are outside the vocabulary and give None.
 ROLES: tuple[str, ...] = (
     "总理",
     "省委书记", "市委书记", "县委书记", "区委书记", "乡镇党委书记", "村党支部书记", "纪委书记",
@@ -64,7 +68,7 @@ _DEPARTMENT = frozenset({"局长", "副局长", "主任", "副主任", "科长",
                          "所长", "站长", "党组书记", "纪委书记"})
 
 _CJK = r"\u4e00-\u9fff"
-_MASK = r"某ＸXx×*＊□○〇"
+_MASK = MASK
 
 # (surface pattern, role). Tried longest-first at each position; the 副 forms are separate so that
 # 副县长 is never read as 县长.
@@ -230,17 +234,6 @@ _UNIT = re.compile(
 _TIER_OF = {"c": "中央", "p": "省", "m": "市", "x": "县", "t": "乡镇", "v": "村"}
 
 
-def _city_tier(org: str, at: int) -> str | None:
-    """市 when the city before position ``at`` is prefecture-level, masked or unnamed; None when unknown."""
-    head = re.split(r"[省区州县镇乡村、\s]|中共", org[:at])[-1]
-    name = re.sub(rf"^[{_MASK}]+", "", head)
-    if not head or head != name or re.search(f"[{_MASK}]", head) or head in ("我", "本", "全", "该", "各"):
-        return "市"
-    if city_province(head):
-        return "市"
-    return None
-
-
 def _tier(org: str) -> str | None:
     """The tier of the smallest unit an organisation's name ends in (XX市XX区XX局 → 县)."""
     last = None
@@ -250,18 +243,10 @@ def _tier(org: str) -> str | None:
         return None
     tier = _TIER_OF[last.lastgroup or ""]
     if tier == "市" and org[last.start()] == "市":
-        return _city_tier(org, last.start())
+        return city_tier(org, last.start())
     if org[last.start()] == "州" and not re.match(r"州(?:委|长|人民政府|政府|党委)", org[last.start():]):
-        return _zhou_tier(org[: last.start()])
+        return zhou_tier(org[: last.start()])
     return tier
-
-
-def _zhou_tier(head: str) -> str | None:
-    """市 when the name before 州 is a prefecture (杭州, 黔东南州); None for a county-level 州 (雷州)."""
-    table = prefectures()
-    if head.endswith("自治") or any(head[-k:] in table or head[-k:] + "州" in table for k in range(1, 6) if len(head) >= k):
-        return "市"
-    return None
 
 
 def _level(found: _Found, region: str | None) -> str | None:
@@ -273,7 +258,7 @@ def _level(found: _Found, region: str | None) -> str | None:
         level = _TIER[role]
         if role in ("市长", "副市长", "市委书记"):
             cities = [u for u in _UNIT.finditer(prefix) if u.lastgroup == "m" and prefix[u.start()] == "市"]
-            level = _city_tier(prefix, cities[-1].start()) if cities else "市"
+            level = city_tier(prefix, cities[-1].start()) if cities else "市"
     elif role in _SECTOR_ROLE and not re.search(r"党校|行政学院", span):
         return _SECTOR_ROLE[role]
     else:

@@ -19,6 +19,9 @@ REGIONS: tuple[str, ...] = (
     "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门",
 )
 
+#: Characters that stand for a masked name (某县, XX市, **局).
+MASK = r"某ＸXx×*＊□○〇"
+
 #: The four cities that are provinces: their 市长 and 市委书记 are province-level.
 MUNICIPALITIES: frozenset[str] = frozenset({"北京", "天津", "上海", "重庆"})
 
@@ -110,3 +113,22 @@ def city_province(name: str) -> str | None:
     if name in MUNICIPALITIES:
         return name
     return prefectures().get(name)
+
+
+def city_tier(org: str, at: int) -> str | None:
+    """市 when the city before position ``at`` is prefecture-level, masked or unnamed; None when unknown."""
+    head = re.split(r"[省区县镇乡村、\s]|中共", org[:at])[-1]
+    name = re.sub(rf"^[{MASK}]+", "", head)
+    if not head or head != name or re.search(f"[{MASK}]", head) or head in ("我", "本", "全", "该", "各"):
+        return "市"
+    if city_province(head):
+        return "市"
+    return None
+
+
+def zhou_tier(head: str) -> str | None:
+    """市 when the name before 州 is a prefecture (杭州, 黔东南州); None for a county-level 州 (雷州)."""
+    table = prefectures()
+    if head.endswith("自治") or any(head[-k:] in table or head[-k:] + "州" in table for k in range(1, 6) if len(head) >= k):
+        return "市"
+    return None
