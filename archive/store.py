@@ -296,9 +296,10 @@ class Store:
         return {r[0]: r for r in self._in(self._HIT_ROWS, ids)}
 
     def facet_rows(self, after: int, upto: int) -> list[tuple]:
-        """(id, section_type, year or 0, kind, the report's row number) of passages with ids in (after, upto]."""
+        """(id, section_type, year or 0, kind, the report's row number, characters) of passages with ids in
+        (after, upto]."""
         return self.conn.execute(
-            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id FROM passages p "
+            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id, length(p.text) FROM passages p "
             "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (after, upto)).fetchall()
 
     def _in(self, select: str, ids: list[int], tail: str = "") -> list[tuple]:

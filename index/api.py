@@ -104,6 +104,36 @@ class SearchResult:
     facet_options: dict[str, dict[str, int]] | None = None
 
 
+#: Queries one trend compares at most.
+MAX_TREND_QUERIES = 5
+
+
+@dataclass
+class Series:
+    """One query's hits per year of a trend: passages, reports, and passages per 10,000 characters of text."""
+
+    query: str
+    passages: list[int]
+    reports: list[int]
+    per_10k_chars: list[float]
+
+
+@dataclass
+class Trend:
+    """Queries counted by year on one axis; ``corpus_chars`` is how much text each year holds (the filters
+    applied), so a year with more reports does not look like a rise."""
+
+    years: list[int]
+    corpus_chars: list[int]
+    series: list[Series]
+
+
+def trend_json(trend: Trend) -> dict:
+    return {"years": trend.years, "corpus_chars": trend.corpus_chars,
+            "series": [{"q": s.query, "passages": s.passages, "reports": s.reports, "per_10k_chars": s.per_10k_chars}
+                       for s in trend.series]}
+
+
 @dataclass
 class SyncReport:
     added_phrase: int = 0
@@ -251,6 +281,9 @@ class SearchBackend(Protocol):
     def report_facets(self, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
         """Reports per facet value over the whole archive, each facet counted without its own filter
         (browsing without a query)."""
+
+    def trend(self, texts: list[str], *, sections=(), years=(), kinds=()) -> Trend:
+        """Up to ``MAX_TREND_QUERIES`` queries counted per year (the years the filtered archive spans)."""
 
     def query_terms(self, text: str) -> list[str]:
         """What to mark for a query in a passage a reader opens; [] when the query cannot be parsed."""

@@ -20,14 +20,14 @@ from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
 
 from .api import (EXPORT_FORMATS, GROUPS, MAX_LIMIT, MAX_OFFSET, SORTS, Hit, export_rows, export_text, open_backend,
-                  open_maintenance, result_json)
+                  open_maintenance, result_json, trend_json)
 
 
 def register(cli: click.Group, hooks: Hooks) -> None:
     hooks.after_write.append(_after_write)
     hooks.checks.append(lambda store: open_maintenance(store).check())
     hooks.stats.append(lambda store: open_maintenance(store).stats())
-    for command in (search, reindex, backup, export):
+    for command in (search, reindex, backup, export, trend):
         cli.add_command(command)
 
 
@@ -154,3 +154,26 @@ def export(ctx, query, sections, years, kinds, fmt, sort, base_url):
             for piece in export_text(export_rows(store, ids, Urls(base_url)), fmt):
                 out.write(piece.encode("utf-8"))
             out.flush()
+
+
+@click.command()
+@click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the trend object as JSON.")
+@click.pass_context
+def trend(ctx, queries, sections, years, kinds, as_json):
+    """Up to five queries counted per year: passages, reports and passages per 10,000 characters of that
+    year's text."""
+    with opened_store(ctx) as store:
+        _caught_up(store)
+        with open_backend(store) as backend:
+            result = backend.trend(list(queries), sections=sections, years=years, kinds=kinds)
+    if as_json:
+        echo_json(trend_json(result))
+        return
+    width = max([len(s.query) for s in result.series] + [4])
+    click.echo("year  " + "  ".join(f"{s.query:>{width}}" for s in result.series) + "   chars")
+    for i, year in enumerate(result.years):
+        cells = "  ".join(f"{s.passages[i]:>{width // 2}} ({s.per_10k_chars[i]:5.2f})" for s in result.series)
+        click.echo(f"{year}  {cells}   {result.corpus_chars[i]:,}")
+    click.echo("(passages, and in brackets passages per 10,000 characters of the year's text)")

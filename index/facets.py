@@ -27,6 +27,8 @@ class FacetTable:
     kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
     #: The report a passage belongs to, as the report's row number: hits group and count by it.
     report: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
+    #: Characters in each passage: how much text a year holds, to normalise counts by it (trends).
+    chars: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
 
     def refresh(self, store: Store) -> None:
@@ -36,19 +38,20 @@ class FacetTable:
             return
         rows = store.facet_rows(self.top, top)
         size = top + 1
-        for name in ("section", "year", "kind", "report"):
+        for name in ("section", "year", "kind", "report", "chars"):
             old = getattr(self, name)
             grown = np.zeros(size, old.dtype)
             grown[: len(old)] = old
             setattr(self, name, grown)
         sec_code = {k: i + 1 for i, k in enumerate(SECTION_KEYS)}
-        for pid, stype, year, kind, report in rows:
+        for pid, stype, year, kind, report, chars in rows:
             if kind not in self.kinds:
                 self.kinds.append(kind)
             self.section[pid] = sec_code.get(stype, sec_code["other"])
             self.year[pid] = year
             self.kind[pid] = self.kinds.index(kind) + 1
             self.report[pid] = report
+            self.chars[pid] = chars
         self.top = top
 
     def mask(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
@@ -100,3 +103,22 @@ class FacetTable:
         counts = self.counts(one)
         counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(SECTION_KEYS) if by_section[i + 1]}
         return counts
+
+    def by_year(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(years, passages, reports) per known year among the passages: counts a trend draws."""
+        if not len(ids):
+            return (np.empty(0, np.int64),) * 3
+        years = self.year[ids].astype(np.int64)
+        passages = np.bincount(years)
+        _, first = np.unique(self.report[ids], return_index=True)
+        reports = np.bincount(years[first], minlength=len(passages))
+        known = np.flatnonzero(passages)
+        known = known[known > 0]  # year 0: not known, not on a time axis
+        return known, passages[known], reports[known]
+
+    def chars_by_year(self, ids: np.ndarray) -> dict[int, int]:
+        """Characters of text per known year among the passages (the denominator of a trend)."""
+        if not len(ids):
+            return {}
+        totals = np.bincount(self.year[ids].astype(np.int64), weights=self.chars[ids])
+        return {int(y): int(totals[y]) for y in np.flatnonzero(totals) if y > 0}

@@ -33,6 +33,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_group": "unknown grouping {value!r}; choose from {choices}",
         "bad_cursor": "the cursor (after=) is not one this search gave, or belongs to another sort or grouping",
         "cursor_and_offset": "give either offset or after (a cursor), not both",
+        "trend_queries": "a trend compares 1 to {max} queries",
     },
     "zh": {
         "empty": "请输入词语，或用引号括起的“精确短语”。",
@@ -56,6 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_group": "没有这种分组方式：{value}。",
         "bad_cursor": "翻页游标无效，或属于另一种排序或分组；请从第一页重新开始。",
         "cursor_and_offset": "偏移量和翻页游标只能给出一个。",
+        "trend_queries": "趋势图一次比较 1 到 {max} 个查询。",
     },
 }
 

@@ -19,7 +19,8 @@ from archive.errors import ArchiveError
 from archive.store import Store
 
 from . import cursor, phrase
-from .api import HITS_PER_REPORT, Hit, ReportHit, SearchResult, validate_filters, validate_page
+from .api import (HITS_PER_REPORT, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, validate_filters,
+                  validate_page)
 from .facets import FacetTable
 from .highlight import spans, window
 from .indexer import index_dir
@@ -315,26 +316,63 @@ class Searcher:
         self.search("报告", limit=1)
         self.report_facets()
 
+    def trend(self, texts: list[str], *, sections=(), years=(), kinds=()) -> Trend:
+        texts = [t for t in texts if t and t.strip()]
+        if not 1 <= len(texts) <= MAX_TREND_QUERIES:
+            raise QueryError("trend_queries", max=MAX_TREND_QUERIES)
+        validate_filters(sections, years, kinds)
+        trees = [parse(t) for t in texts]
+        with self._lock:
+            self._refresh()
+            table = self.facet_table
+            chars = self._cached(("chars", sections, years, kinds), lambda: table.chars_by_year(
+                self._everything(sections, years, kinds)))
+            axis = list(range(min(chars), max(chars) + 1)) if chars else []
+            corpus = np.array([chars.get(y, 0) for y in axis], dtype=np.float64)
+            series = []
+            for text, tree in zip(texts, trees):
+                pids, _ = self._eval(tree)
+                pids = pids[table.mask(pids, sections, years, kinds)]
+                found, passages, reports = table.by_year(pids)
+                at = {int(y): i for i, y in enumerate(found.tolist())}
+                p = np.array([passages[at[y]] if y in at else 0 for y in axis], dtype=np.int64)
+                r = [int(reports[at[y]]) if y in at else 0 for y in axis]
+                per = np.divide(p * 10_000, corpus, out=np.zeros(len(axis)), where=corpus > 0)
+                series.append(Series(text, p.tolist(), r, [round(float(v), 4) for v in per]))
+        return Trend(axis, [int(c) for c in corpus], series)
+
+    def _everything(self, sections=(), years=(), kinds=()) -> np.ndarray:
+        """Every passage id the archive holds, narrowed by the filters."""
+        table = self.facet_table
+        ids = np.flatnonzero(table.report[: table.top + 1])
+        return ids[table.mask(ids, sections, years, kinds)]
+
+    def _cached(self, key: tuple, compute):
+        """A value that depends only on the archive's passages (not on a query), kept until they change."""
+        key = tuple(tuple(sorted(k)) if isinstance(k, (list, tuple)) else k for k in key)
+        if self._browse_top != self.facet_table.top:
+            self._browse.clear()
+            self._browse_top = self.facet_table.top
+        if key not in self._browse:
+            if len(self._browse) > 256:
+                self._browse.clear()
+            self._browse[key] = compute()
+        return self._browse[key]
+
     def report_facets(self, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
         """Reports (not passages) per section type, year and kind over the whole archive, each facet counted
         with the other facets' filters but not its own (what browsing offers). Kept per archive state."""
         validate_filters(sections, years, kinds)
-        key = (tuple(sorted(sections)), tuple(sorted(years)), tuple(sorted(kinds)))
         with self._lock:
             self._refresh()
             table = self.facet_table
-            if self._browse_top != table.top:
-                self._browse.clear()
-                self._browse_top = table.top
-            if key not in self._browse:
-                everything = np.flatnonzero(table.report[: table.top + 1])
-                keep = table.mask(everything, sections, years, kinds)
-                counts = table.report_counts(everything[keep])
-                if len(self._browse) > 256:
-                    self._browse.clear()
-                self._browse[key] = self._facet_options(everything, counts, table.report_counts,
-                                                        sections, years, kinds)
-            return self._browse[key]
+
+            def compute():
+                everything = self._everything()
+                counts = table.report_counts(everything[table.mask(everything, sections, years, kinds)])
+                return self._facet_options(everything, counts, table.report_counts, sections, years, kinds)
+
+            return self._cached(("browse", sections, years, kinds), compute)
 
     def _hits(self, page: list[int], scores: dict[int, float], needles: list[str]) -> list[Hit]:
         rows = self.store.hit_rows(page)

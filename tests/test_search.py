@@ -295,3 +295,12 @@ def test_every_query_error_is_said_in_english_and_chinese():
         assert QueryError(code, **params).message("zh") == zh.format(**params)
     with pytest.raises(ValueError):
         QueryError("no_such_code")
+
+
+def test_cli_trend_prints_a_table_and_json(mini):
+    out = run("trend", "招商", '"两个维护"', "--json", data=mini)
+    data = json.loads(out.output)
+    assert data["years"] == [2021, 2022, 2023] and [s["q"] for s in data["series"]] == ["招商", '"两个维护"']
+    assert data["series"][1]["passages"] == [1, 1, 0]
+    table = run("trend", "招商", data=mini).output
+    assert table.startswith("year") and "2022" in table

@@ -653,3 +653,33 @@ def test_download_keeps_a_chinese_file_name(tmp_path):
     disposition = response.headers["Content-Disposition"]
     assert disposition.isascii() and unquote(disposition.split("filename*=UTF-8''")[1]) == "2021年 县科技局 述职.txt"
     assert response.headers["Content-Type"].startswith("text/plain; charset=")
+
+
+# -- trends ------------------------------------------------------------------------------------
+
+
+def test_trend_page_draws_without_script_and_tabulates_the_api(client):
+    markup = get(client, "/trend?q=%E5%B7%A5%E4%BD%9C&q=%22%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4%22&kind=%E8%BF%B0%E8%81%8C%E6%8A%A5%E5%91%8A")
+    data = client.get("/api/trend?q=%E5%B7%A5%E4%BD%9C&q=%22%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4%22"
+                      "&kind=%E8%BF%B0%E8%81%8C%E6%8A%A5%E5%91%8A").get_json()
+    assert '<svg class="chart"' in markup and markup.count("<polyline") == 2
+    assert markup.count("<circle") == 2 * len(data["years"])
+    table = markup.split('class="trend-table"', 1)[1]
+    assert all(f">{y}</a></th>" in table for y in data["years"])
+    assert [s["q"] for s in data["series"]] == ["工作", '"两个维护"']
+    csv_body = client.get("/api/trend?q=%E5%B7%A5%E4%BD%9C&format=csv").get_data().decode("utf-8-sig")
+    assert csv_body.startswith("q,year,passages,reports,corpus_chars,per_10k_chars")
+    per = get(client, "/trend?q=%E5%B7%A5%E4%BD%9C&measure=reports")
+    assert 'aria-current="true">报告数<' in per
+
+
+def test_trend_page_refuses_too_many_queries_in_chinese(client):
+    response = client.get("/trend", query_string=[("q", f"词{i}") for i in range(6)])
+    assert response.status_code == 400 and "1 到 5 个查询" in response.get_data(as_text=True)
+    assert client.get("/api/trend", query_string=[("q", f"词{i}") for i in range(6)]).status_code == 400
+    assert "短语趋势" in get(client, "/trend")
+
+
+def test_results_page_has_a_trend_sparkline(client):
+    markup = get(client, "/?q=%E5%B7%A5%E4%BD%9C")
+    assert '<svg class="sparkline"' in markup and 'href="/trend?q=%E5%B7%A5%E4%BD%9C"' in markup

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from archive.store import Store
 
 from index.api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, UNKNOWN_YEAR, export_rows, export_text, result_json,
-                       validate_filters)
+                       trend_json, validate_filters)
 
 from .db import get_backend, get_store
 from .openapi import document as openapi_document
@@ -22,6 +22,7 @@ MAX_REPORT_OFFSET = 10_000_000
 SEARCH_PARAMS = {"q", "offset", "limit", "sort", "group", "after", *FACETS}
 EXPORT_PARAMS = {"q", "sort", "format", *FACETS}
 REPORTS_PARAMS = {"offset", "limit", "sort", "format", *FACETS}
+TREND_PARAMS = {"q", "format", *FACETS}
 REPORT_FIELDS = ("report_id", "title", "year", "kind", "url")
 
 
@@ -48,6 +49,27 @@ def search():
                                   group=args.get("group", "passage"), after=args.get("after") or None,
                                   **Filters.from_args(args).search_kwargs())
     return jsonify(result_json(result, public_urls()))
+
+
+@bp.get("/trend")
+def trend():
+    """``/api/trend?q=A&q=B&section=&year=&kind=[&format=csv]``: each query per year, with the text each year holds."""
+    args = request.args
+    known_params(TREND_PARAMS)
+    result = get_backend().trend(args.getlist("q"), **Filters.from_args(args).search_kwargs())
+    fmt = args.get("format")
+    if fmt is None:
+        return jsonify(trend_json(result))
+    if fmt != "csv":
+        abort(400, description="format must be csv (or left out for JSON)")
+    rows = ((s.query, y, s.passages[i], s.reports[i], result.corpus_chars[i], s.per_10k_chars[i])
+            for s in result.series for i, y in enumerate(result.years))
+    body = "".join(export_text(rows, "csv", TREND_FIELDS)).encode("utf-8")
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="shuzhi-trend.csv"'})
+
+
+TREND_FIELDS = ("q", "year", "passages", "reports", "corpus_chars", "per_10k_chars")
 
 
 @bp.get("/export")

@@ -68,6 +68,13 @@ def document() -> dict:
                                _param("format", "给出时导出全部符合的报告", {"type": "string",
                                       "enum": list(EXPORT_FORMATS)})],
                 "responses": {"200": {"description": "total, offset, reports"}, "400": _ERROR}}},
+            "/api/trend": {"get": {
+                "summary": "趋势：每个查询逐年的段落数、报告数和每万字段落数",
+                "parameters": [{**_Q, "description": "查询（可重复，最多 5 个）", "explode": True,
+                                "schema": {"type": "array", "maxItems": 5, "items": {"type": "string"}}}, *_FILTERS,
+                               _param("format", "给出 csv 时以 CSV 下载", {"type": "string", "enum": ["csv"]})],
+                "responses": {"200": {"description": "years, corpus_chars, series: [{q, passages, reports, "
+                                                     "per_10k_chars}]"}, "400": _ERROR}}},
             "/api/reports/{report_id}": {"get": {
                 "summary": "一份报告：元数据、副本、目录与段落",
                 "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -16,7 +16,7 @@ from archive.urls import Urls
 from index.api import UNKNOWN_YEAR, Hit, QueryError
 from index.highlight import snippet_html
 
-from . import cite, present
+from . import charts, cite, present
 from .db import get_backend, get_store
 from .params import FACETS, Filters, bounded_int
 
@@ -128,10 +128,14 @@ def search():
     except QueryError as exc:
         return render_template("search.html", error=exc.message("zh"), result=None, **page_context), 400
     units = result.total_reports if view == "reports" else result.total
+    by_year = {int(y): n for y, n in result.facets.get("year", {}).items() if y != UNKNOWN_YEAR}
+    spark = charts.sparkline([by_year.get(y, 0) for y in range(min(by_year), max(by_year) + 1)],
+                             label=f"各年份段落数（{min(by_year)}–{max(by_year)}）") if len(by_year) > 1 else ""
     pages = min(max_page, math.ceil(units / size))
     cursor_next = result.next if (after or page >= max_page) else None
     return render_template("search.html", result=result, page=page, pages=pages, error=None, after=after,
                            cursor_next=cursor_next, max_page=max_page, facet_url=lambda f: _search_url(q, f),
+                           spark=spark, trend_url=url_for("views.trend", q=q, **filters.params()),
                            widen=_widen(backend, q, filters) if not result.total and filters else [],
                            export_url=lambda fmt: url_for("api.export", q=q, format=fmt, **filters.params(),
                                                           **({"sort": sort} if sort != "relevance" else {})),
@@ -270,6 +274,34 @@ def citation(report_id: str, passage_no: int):
     disposition = "inline" if fmt == "gbt7714" else "attachment"
     return Response(render(cited), content_type=content_type,
                     headers={"Content-Disposition": f'{disposition}; filename="{cite.file_name(cited, fmt)}"'})
+
+
+TREND_MEASURES = {"per_10k_chars": "每万字段落数", "passages": "段落数", "reports": "报告数"}
+
+
+@bp.get("/trend")
+def trend():
+    """Up to five queries by year, drawn on the server (no script), with the table beneath and downloads."""
+    queries = [q.strip() for q in request.args.getlist("q")]
+    filters = Filters.from_args(request.args)
+    measure = _choice("measure", TREND_MEASURES, "per_10k_chars")
+    context = {"queries": queries, "filters": filters, "no_filters": Filters(), "measure": measure,
+               "MEASURES": TREND_MEASURES, "q": "", "result": None, "error": None}
+    if not any(queries):
+        return render_template("trend.html", **context)
+    try:
+        result = get_backend().trend(queries, **filters.search_kwargs())
+    except QueryError as exc:
+        return render_template("trend.html", **{**context, "error": exc.message("zh")}), 400
+    lines = [(s.query, getattr(s, measure)) for s in result.series]
+    chart = charts.line_chart(result.years, lines, unit=TREND_MEASURES[measure],
+                              title="、".join(s.query for s in result.series) + "：" + TREND_MEASURES[measure])
+    params = {"q": [s.query for s in result.series], **filters.params()}
+    return render_template("trend.html", **{**context, "result": result, "chart": chart,
+                           "json_url": url_for("api.trend", **params),
+                           "csv_url": url_for("api.trend", format="csv", **params),
+                           "measure_url": lambda m: url_for("views.trend", measure=m, **params),
+                           "facet_url": lambda f: url_for("views.trend", q=params["q"], measure=measure, **f.params())})
 
 
 @bp.get("/api")

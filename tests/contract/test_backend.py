@@ -3,6 +3,7 @@ SQL, paging, folding, highlight offsets, and an index caught up after an interru
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -261,3 +262,36 @@ def test_report_facets_of_the_whole_archive_equal_sql(backend_for, sample_archiv
     assert narrowed["year"] == {str(k): v for k, v in db.execute(
         "SELECT coalesce(year, 'unknown'), count(*) FROM reports WHERE kind = '述职报告' AND report_id IN "
         "(SELECT report_id FROM passages WHERE section_type = 'problems') GROUP BY 1")}
+
+
+@pytest.mark.parametrize("filters, where", [({}, ""), ({"kinds": ["述职报告"]}, "AND r.kind = '述职报告'"),
+                                            ({"sections": ["performance"], "years": ["2021", "2022", "2023"]},
+                                             "AND p.section_type = 'performance' AND r.year IN (2021, 2022, 2023)")])
+def test_trend_numbers_equal_direct_counts(backend_for, sample_archive, db, filters, where):
+    backend = backend_for(sample_archive)
+    queries = ['"工作"', "招商引资", '"党风廉政" OR 廉洁']
+    trend = backend.trend(queries, **filters)
+    base = f"FROM passages p JOIN reports r ON r.report_id = p.report_id WHERE r.year IS NOT NULL {where}"
+    chars = dict(db.execute(f"SELECT r.year, sum(length(p.text)) {base} GROUP BY 1"))
+    assert trend.years == list(range(min(chars), max(chars) + 1))
+    assert trend.corpus_chars == [chars.get(y, 0) for y in trend.years]
+    for query, series in zip(queries, trend.series):
+        ids = backend.ids(query, **filters)  # the query's own hits, counted by year in SQL
+        hits = f"{base} AND p.id IN (SELECT value FROM json_each(?))"
+        per_year = dict(db.execute(f"SELECT r.year, count(*) {hits} GROUP BY 1", (json.dumps(ids),)))
+        reports = dict(db.execute(f"SELECT r.year, count(DISTINCT r.id) {hits} GROUP BY 1", (json.dumps(ids),)))
+        assert series.passages == [per_year.get(y, 0) for y in trend.years] and sum(series.passages) > 0
+        assert series.reports == [reports.get(y, 0) for y in trend.years]
+        assert series.per_10k_chars == [round(per_year.get(y, 0) * 10_000 / chars[y], 4) if chars.get(y) else 0
+                                        for y in trend.years]
+    phrase = trend.series[0]
+    direct = dict(db.execute(f"SELECT r.year, count(*) {base} AND instr(fold(p.text), '工作') GROUP BY 1"))
+    assert phrase.passages == [direct.get(y, 0) for y in trend.years]
+
+
+def test_trend_takes_one_to_five_queries(backend_for, mini_archive):
+    backend = backend_for(mini_archive)
+    for queries in ([], ["招商"] * 6):
+        with pytest.raises(QueryError) as caught:
+            backend.trend(queries)
+        assert caught.value.code == "trend_queries"
