@@ -1,0 +1,353 @@
+"""Passage reuse: which other reports hold the same or a near-identical passage.
+
+A passage is normalised (``normalise``: folded, numbers and masks made one
+placeholder, punctuation and spaces dropped), reduced to a MinHash signature
+of its character ``SHINGLE``-grams (``signatures``: numpy, one report's
+passages at a time), and looked up in a ``ReuseIndex``: LSH bands over the
+signatures that grows as reports arrive and never rescans what it holds.
+A candidate counts as reuse when the signatures' estimated Jaccard is at
+least ``THRESHOLD``; passages shorter than ``MIN_CHARS`` (normalised) are
+neither indexed nor matched, because at that length the only passages two
+reports share are formulas (headings, 以上报告请予审议, 坚决做到两个维护).
+
+The rule, measured with ``python -m tests.bench.reuse_corpus`` on the planted
+corpus (tests/bench/reuse_corpus.py; figures in that module's docstring):
+planted copies (small edits, masked names, changed numbers, reordered
+sentences, and copies of the same source compared with each other) score
+0.47-1.00 exact Jaccard, distinct passages built around the same stock
+sentences at most 0.37; the threshold sits in that gap, and the LSH bands
+find a pair at the threshold with probability ≥ 0.98.
+
+Signatures are ``SIGNATURE_BYTES`` bytes (128 16-bit minimum hashes) so a
+store can keep them in a BLOB column and rebuild the index on start
+(``ReuseIndex.from_signatures``) instead of re-shingling every passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .text import fold
+
+SHINGLE = 5
+NUM_PERM = 128
+BANDS = 32
+ROWS = 4  # BANDS × ROWS ≤ NUM_PERM: the bands use the first 128 values
+THRESHOLD = 0.42
+MIN_CHARS = 40
+SIGNATURE_BYTES = NUM_PERM * 2
+PLACEHOLDER = "#"
+
+# Masks stand for numbers as often as for names (xxxx亿斤, **人次, 张某, 某某同志), so both become one placeholder.
+_MASK = re.compile(r"[*＊]+|(?<![a-z])[x×]{2,}(?![a-z])|[○〇]{2,}|某+(?![些种])")
+_NUMBER = re.compile(r"\d+(?:[.．]\d+)?")
+_NOT_WORD = re.compile(r"[^\w\x01]+|_+")
+_RUN = re.compile("\x01+")
+
+_RNG = np.random.default_rng(20261204)
+_A = _RNG.integers(1, 1 << 63, NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+_B = _RNG.integers(0, 1 << 63, NUM_PERM, dtype=np.uint64)
+_BASE = np.uint64(1_000_003)
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def normalise(text: str) -> str:
+    """The form passages are compared in: what a copy keeps when names are masked and figures updated."""
+    s = _MASK.sub("\x01", fold(text))
+    s = _NUMBER.sub("\x01", s)
+    s = _NOT_WORD.sub("", s)
+    return _RUN.sub(PLACEHOLDER, s)
+
+
+def shingle_set(norm: str) -> set[str]:
+    """Distinct character n-grams of a normalised passage (for exact verification)."""
+    if len(norm) < SHINGLE:
+        return {norm} if norm else set()
+    return {norm[i:i + SHINGLE] for i in range(len(norm) - SHINGLE + 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Exact Jaccard of two passages' shingle sets: what a store can re-check a match with."""
+    sa, sb = shingle_set(normalise(a)), shingle_set(normalise(b))
+    if not sa or not sb:
+        return 0.0
+    inter = len(sa & sb)
+    return inter / (len(sa) + len(sb) - inter)
+
+
+def signatures(norms: Sequence[str]) -> np.ndarray:
+    """(len(norms), NUM_PERM) uint16 MinHashes, every passage of a report in one numpy pass.
+
+    The n-grams are hashed polynomially over the code points of all passages
+    joined (windows that cross a passage boundary are dropped), permuted by
+    multiply-shift and reduced per passage with ``minimum.reduceat``; the low
+    16 bits of each minimum are kept (b-bit MinHash: a chance agreement of
+    1/65536 is negligible, the signature half the size). About 0.1 ms a
+    passage; callers pass only passages of at least MIN_CHARS (≥ SHINGLE).
+    """
+    if not norms:
+        return np.zeros((0, NUM_PERM), dtype=np.uint16)
+    lengths = np.array([len(s) for s in norms], dtype=np.int64)
+    if lengths.min() < SHINGLE:
+        raise ValueError(f"a passage shorter than {SHINGLE} characters has no signature")
+    codes = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(SHINGLE):
+            h = h * _BASE + codes[k:k + n]
+        h ^= h >> np.uint64(29)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    windows = lengths - SHINGLE + 1
+    # the valid window starts of each passage, concatenated
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(windows)[:-1])), windows)
+    h = h[np.arange(windows.sum()) + offsets]
+    seg = np.concatenate(([0], np.cumsum(windows)[:-1]))
+    out = np.empty((len(norms), NUM_PERM), dtype=np.uint16)
+    with np.errstate(over="ignore"):
+        for first in range(0, NUM_PERM, 32):  # 32 permutations at a time bounds memory for long passages
+            a, b = _A[first:first + 32, None], _B[first:first + 32, None]
+            v = (a * h[None, :] + b) >> np.uint64(32)
+            out[:, first:first + 32] = (np.minimum.reduceat(v, seg, axis=1) & np.uint64(0xFFFF)).T
+    return out
+
+
+def signature_bytes(sig: np.ndarray) -> bytes:
+    """One passage's signature as stored (little-endian uint16)."""
+    return sig.astype("<u2", copy=False).tobytes()
+
+
+def from_bytes(blob: bytes) -> np.ndarray:
+    """The inverse of ``signature_bytes``; refuses a blob of the wrong size (another NUM_PERM)."""
+    if len(blob) != SIGNATURE_BYTES:
+        raise ValueError(f"a reuse signature is {SIGNATURE_BYTES} bytes, not {len(blob)}")
+    return np.frombuffer(blob, dtype="<u2").astype(np.uint16)
+
+
+def estimate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard from 16-bit MinHashes (rows of b against a), corrected for chance agreement."""
+    agree = (b == a).mean(axis=-1)
+    return np.clip((agree - 1 / 65536) / (1 - 1 / 65536), 0.0, 1.0)
+
+
+def band_keys(sigs: np.ndarray) -> np.ndarray:
+    """(n, BANDS) uint32 keys: each band's ROWS values packed into 64 bits, then mixed down to 32."""
+    s = sigs[:, :BANDS * ROWS].astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    packed = np.zeros(s.shape[:2], dtype=np.uint64)
+    for r in range(ROWS):
+        packed = (packed << np.uint64(16)) | s[:, :, r]
+    with np.errstate(over="ignore"):
+        packed = packed * _BAND_MIX
+    return (packed >> np.uint64(32)).astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A passage of the report just added and a passage of an earlier, other report it reuses (or is reused by)."""
+
+    passage_no: int
+    other_report_id: str
+    other_passage_no: int
+    similarity: float
+
+
+class ReuseIndex:
+    """LSH over passage signatures that grows as reports arrive.
+
+    Each band is a sorted key array (binary search) plus a small unsorted
+    buffer of the latest additions; the buffer is merged in when it holds
+    ``BUFFER`` entries, so an addition costs the same whether the index
+    holds ten reports or ten thousand, and no addition re-sorts everything.
+    Memory: the signatures (256 bytes a passage) and BANDS × 8 bytes of keys
+    and row numbers, about 0.5 kB a passage.
+    """
+
+    BUFFER = 8192
+
+    def __init__(self) -> None:
+        self._reports: list[str] = []
+        self._report_no: dict[str, int] = {}
+        self._n = 0
+        self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint16)
+        self._owner = np.zeros(1024, dtype=np.int32)  # row → report number
+        self._pno = np.zeros(1024, dtype=np.int32)  # row → passage_no
+        self._keys = [np.zeros(0, dtype=np.uint32) for _ in range(BANDS)]
+        self._rows = [np.zeros(0, dtype=np.int32) for _ in range(BANDS)]
+        self._buf_keys = np.zeros((BANDS, self.BUFFER), dtype=np.uint32)
+        self._buf_rows = np.zeros(self.BUFFER, dtype=np.int32)
+        self._buf = 0
+
+    # -- building --------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Passages indexed."""
+        return self._n
+
+    @property
+    def reports(self) -> int:
+        return len(self._reports)
+
+    def add(self, report_id: str, passages: Iterable[tuple[int, str]]) -> list[Match]:
+        """Index a report's passages; returns their matches among the passages of reports added before."""
+        nos, sigs = prepare(passages)
+        matches = self.lookup(sigs, nos, exclude=report_id)
+        self.add_signatures(report_id, nos, sigs)
+        return matches
+
+    def add_signatures(self, report_id: str, passage_nos: Sequence[int], sigs: np.ndarray) -> None:
+        """Index signatures already computed (or read back from the archive) without looking anything up."""
+        if not len(passage_nos):
+            self._owner_of(report_id)
+            return
+        owner = self._owner_of(report_id)
+        rows = self._append(owner, np.asarray(passage_nos, dtype=np.int32), sigs)
+        keys = band_keys(sigs)
+        if self._buf + len(rows) > self.BUFFER:
+            self._merge()
+        if len(rows) > self.BUFFER:
+            self._merge_in(keys, rows)
+            return
+        self._buf_keys[:, self._buf:self._buf + len(rows)] = keys.T
+        self._buf_rows[self._buf:self._buf + len(rows)] = rows
+        self._buf += len(rows)
+
+    @classmethod
+    def from_signatures(cls, rows: Iterable[tuple[str, int, bytes]]) -> ReuseIndex:
+        """Rebuild from stored (report_id, passage_no, signature bytes) rows, in the order reports were added."""
+        index = cls()
+        owners: list[int] = []
+        nos: list[int] = []
+        blobs: list[bytes] = []
+        for report_id, passage_no, blob in rows:
+            if len(blob) != SIGNATURE_BYTES:
+                raise ValueError(f"report {report_id} passage {passage_no}: a reuse signature is "
+                                 f"{SIGNATURE_BYTES} bytes, not {len(blob)}")
+            owners.append(index._owner_of(report_id))
+            nos.append(passage_no)
+            blobs.append(blob)
+        if blobs:
+            sigs = np.frombuffer(b"".join(blobs), dtype="<u2").reshape(len(blobs), NUM_PERM).astype(np.uint16)
+            new = index._append(np.asarray(owners, dtype=np.int32), np.asarray(nos, dtype=np.int32), sigs)
+            index._merge_in(band_keys(sigs), new)
+        return index
+
+    def signatures_of(self, report_id: str) -> list[tuple[int, bytes]]:
+        """A report's (passage_no, signature bytes), as a store would keep them."""
+        owner = self._report_no.get(report_id)
+        if owner is None:
+            return []
+        rows = np.flatnonzero(self._owner[:self._n] == owner)
+        return [(int(self._pno[r]), signature_bytes(self._sigs[r])) for r in rows]
+
+    def nbytes(self) -> int:
+        """Bytes held in numpy arrays (the Python list of report ids aside)."""
+        arrays = [self._sigs, self._owner, self._pno, self._buf_keys, self._buf_rows, *self._keys, *self._rows]
+        return sum(a.nbytes for a in arrays)
+
+    # -- looking up ------------------------------------------------------------
+
+    def query(self, passages: Iterable[tuple[int, str]], *, exclude: str | None = None) -> list[Match]:
+        """Matches for passages not (yet) indexed; passages of report ``exclude`` are never matched."""
+        nos, sigs = prepare(passages)
+        return self.lookup(sigs, nos, exclude=exclude)
+
+    def lookup(self, sigs: np.ndarray, passage_nos: Sequence[int], *, exclude: str | None = None) -> list[Match]:
+        """Candidates from any band with the same key, kept when the estimated Jaccard ≥ THRESHOLD."""
+        if not len(passage_nos) or not self._n:
+            return []
+        keys = band_keys(sigs)
+        q_idx: list[np.ndarray] = []
+        c_rows: list[np.ndarray] = []
+        for band in range(BANDS):
+            main = self._keys[band]
+            if len(main):
+                lo = np.searchsorted(main, keys[:, band], side="left")
+                hi = np.searchsorted(main, keys[:, band], side="right")
+                counts = hi - lo
+                if counts.any():
+                    q_idx.append(np.repeat(np.arange(len(keys)), counts))
+                    c_rows.append(self._rows[band][_ranges(lo, counts)])
+            if self._buf:
+                qi, bi = np.nonzero(keys[:, band, None] == self._buf_keys[band, None, :self._buf])
+                q_idx.append(qi)
+                c_rows.append(self._buf_rows[bi])
+        if not q_idx:
+            return []
+        pairs = np.unique(np.stack([np.concatenate(q_idx), np.concatenate(c_rows).astype(np.int64)]), axis=1)
+        qi, rows = pairs[0], pairs[1]
+        skip = self._report_no.get(exclude, -1) if exclude is not None else -1
+        keep = self._owner[rows] != skip
+        qi, rows = qi[keep], rows[keep]
+        sims = estimate(sigs[qi], self._sigs[rows])
+        ok = sims >= THRESHOLD
+        return [Match(int(passage_nos[q]), self._reports[self._owner[r]], int(self._pno[r]), round(float(s), 3))
+                for q, r, s in zip(qi[ok], rows[ok], sims[ok])]
+
+    # -- internals -------------------------------------------------------------
+
+    def _owner_of(self, report_id: str) -> int:
+        owner = self._report_no.get(report_id)
+        if owner is None:
+            owner = self._report_no[report_id] = len(self._reports)
+            self._reports.append(report_id)
+        return owner
+
+    def _append(self, owner, nos: np.ndarray, sigs: np.ndarray) -> np.ndarray:
+        """Store signatures in the row arrays (doubling them when full); returns the new row numbers."""
+        need = self._n + len(nos)
+        if need > len(self._sigs):
+            size = max(need, 2 * len(self._sigs))
+            self._sigs = _grow(self._sigs, size)
+            self._owner = _grow(self._owner, size)
+            self._pno = _grow(self._pno, size)
+        rows = np.arange(self._n, need, dtype=np.int32)
+        self._sigs[rows] = sigs
+        self._owner[rows] = owner
+        self._pno[rows] = nos
+        self._n = need
+        return rows
+
+    def _merge(self) -> None:
+        if self._buf:
+            keys, rows = self._buf_keys[:, :self._buf].T.copy(), self._buf_rows[:self._buf].copy()
+            self._buf = 0
+            self._merge_in(keys, rows)
+
+    def _merge_in(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Sorted insertion of (n, BANDS) keys into each band's sorted arrays: O(size of the band) a merge."""
+        for band in range(BANDS):
+            order = np.argsort(keys[:, band], kind="stable")
+            k, r = keys[order, band], rows[order]
+            at = np.searchsorted(self._keys[band], k, side="right")
+            self._keys[band] = np.insert(self._keys[band], at, k)
+            self._rows[band] = np.insert(self._rows[band], at, r)
+
+
+def prepare(passages: Iterable[tuple[int, str]]) -> tuple[list[int], np.ndarray]:
+    """(passage numbers, signatures) of the passages long enough to count; the rest are left out."""
+    nos: list[int] = []
+    norms: list[str] = []
+    for no, text in passages:
+        norm = normalise(text)
+        if len(norm) >= MIN_CHARS:
+            nos.append(no)
+            norms.append(norm)
+    return nos, signatures(norms)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [starts[i], starts[i] + counts[i]) without a Python loop."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.arange(total) - np.repeat(ends - counts, counts) + np.repeat(starts, counts)
+
+
+def _grow(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros((size, *a.shape[1:]), dtype=a.dtype)
+    out[:len(a)] = a
+    return out
