@@ -159,15 +159,18 @@ class Match:
 class ReuseIndex:
     """LSH over passage signatures that grows as reports arrive.
 
-    Each band is a sorted key array (binary search) plus a small unsorted
-    buffer of the latest additions; the buffer is merged in when it holds
-    ``BUFFER`` entries, so an addition costs the same whether the index
-    holds ten reports or ten thousand, and no addition re-sorts everything.
-    Memory: the signatures (256 bytes a passage) and BANDS × 8 bytes of keys
-    and row numbers, about 0.5 kB a passage.
+    The band keys of all bands live in one sorted uint64 array per level
+    (band number in the high 32 bits), looked up with ``searchsorted``. New
+    keys go into the smallest level; a level that outgrows ``LEVEL0`` ×
+    16^i entries is merged into the next (a log-structured merge), so adding
+    a report costs about the same whether the index holds ten reports or ten
+    thousand, and nothing ever re-sorts the whole index. Memory: the
+    signatures (256 bytes a passage) plus BANDS × 12 bytes of keys and row
+    numbers, about 0.65 kB a passage.
     """
 
-    BUFFER = 8192
+    LEVEL0 = 1 << 16
+    GROWTH = 16
 
     def __init__(self) -> None:
         self._reports: list[str] = []
@@ -176,11 +179,7 @@ class ReuseIndex:
         self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint16)
         self._owner = np.zeros(1024, dtype=np.int32)  # row → report number
         self._pno = np.zeros(1024, dtype=np.int32)  # row → passage_no
-        self._keys = [np.zeros(0, dtype=np.uint32) for _ in range(BANDS)]
-        self._rows = [np.zeros(0, dtype=np.int32) for _ in range(BANDS)]
-        self._buf_keys = np.zeros((BANDS, self.BUFFER), dtype=np.uint32)
-        self._buf_rows = np.zeros(self.BUFFER, dtype=np.int32)
-        self._buf = 0
+        self._levels: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, rows), smallest first
 
     # -- building --------------------------------------------------------------
 
@@ -201,20 +200,13 @@ class ReuseIndex:
 
     def add_signatures(self, report_id: str, passage_nos: Sequence[int], sigs: np.ndarray) -> None:
         """Index signatures already computed (or read back from the archive) without looking anything up."""
-        if not len(passage_nos):
-            self._owner_of(report_id)
-            return
         owner = self._owner_of(report_id)
-        rows = self._append(owner, np.asarray(passage_nos, dtype=np.int32), sigs)
-        keys = band_keys(sigs)
-        if self._buf + len(rows) > self.BUFFER:
-            self._merge()
-        if len(rows) > self.BUFFER:
-            self._merge_in(keys, rows)
+        if not len(passage_nos):
             return
-        self._buf_keys[:, self._buf:self._buf + len(rows)] = keys.T
-        self._buf_rows[self._buf:self._buf + len(rows)] = rows
-        self._buf += len(rows)
+        rows = self._append(owner, np.asarray(passage_nos, dtype=np.int32), sigs)
+        keys, krows = _flat_keys(sigs, rows)
+        order = np.argsort(keys, kind="stable")
+        self._push(keys[order], krows[order])
 
     @classmethod
     def from_signatures(cls, rows: Iterable[tuple[str, int, bytes]]) -> ReuseIndex:
@@ -233,7 +225,9 @@ class ReuseIndex:
         if blobs:
             sigs = np.frombuffer(b"".join(blobs), dtype="<u2").reshape(len(blobs), NUM_PERM).astype(np.uint16)
             new = index._append(np.asarray(owners, dtype=np.int32), np.asarray(nos, dtype=np.int32), sigs)
-            index._merge_in(band_keys(sigs), new)
+            keys, krows = _flat_keys(sigs, new)
+            order = np.argsort(keys, kind="stable")
+            index._levels = [(keys[order], krows[order])]
         return index
 
     def signatures_of(self, report_id: str) -> list[tuple[int, bytes]]:
@@ -246,7 +240,7 @@ class ReuseIndex:
 
     def nbytes(self) -> int:
         """Bytes held in numpy arrays (the Python list of report ids aside)."""
-        arrays = [self._sigs, self._owner, self._pno, self._buf_keys, self._buf_rows, *self._keys, *self._rows]
+        arrays = [self._sigs, self._owner, self._pno, *(a for level in self._levels for a in level)]
         return sum(a.nbytes for a in arrays)
 
     # -- looking up ------------------------------------------------------------
@@ -257,29 +251,22 @@ class ReuseIndex:
         return self.lookup(sigs, nos, exclude=exclude)
 
     def lookup(self, sigs: np.ndarray, passage_nos: Sequence[int], *, exclude: str | None = None) -> list[Match]:
-        """Candidates from any band with the same key, kept when the estimated Jaccard ≥ THRESHOLD."""
+        """Candidates sharing any band's key, kept when the estimated Jaccard ≥ THRESHOLD."""
         if not len(passage_nos) or not self._n:
             return []
-        keys = band_keys(sigs)
+        keys, q = _flat_keys(sigs, np.arange(len(sigs), dtype=np.int32))
         q_idx: list[np.ndarray] = []
         c_rows: list[np.ndarray] = []
-        for band in range(BANDS):
-            main = self._keys[band]
-            if len(main):
-                lo = np.searchsorted(main, keys[:, band], side="left")
-                hi = np.searchsorted(main, keys[:, band], side="right")
-                counts = hi - lo
-                if counts.any():
-                    q_idx.append(np.repeat(np.arange(len(keys)), counts))
-                    c_rows.append(self._rows[band][_ranges(lo, counts)])
-            if self._buf:
-                qi, bi = np.nonzero(keys[:, band, None] == self._buf_keys[band, None, :self._buf])
-                q_idx.append(qi)
-                c_rows.append(self._buf_rows[bi])
+        for level_keys, level_rows in self._levels:
+            lo = np.searchsorted(level_keys, keys, side="left")
+            counts = np.searchsorted(level_keys, keys, side="right") - lo
+            if counts.any():
+                q_idx.append(np.repeat(q, counts))
+                c_rows.append(level_rows[_ranges(lo, counts)])
         if not q_idx:
             return []
-        pairs = np.unique(np.stack([np.concatenate(q_idx), np.concatenate(c_rows).astype(np.int64)]), axis=1)
-        qi, rows = pairs[0], pairs[1]
+        pairs = np.unique(np.concatenate(q_idx).astype(np.int64) << 32 | np.concatenate(c_rows).astype(np.int64))
+        qi, rows = pairs >> 32, pairs & 0xFFFFFFFF
         skip = self._report_no.get(exclude, -1) if exclude is not None else -1
         keep = self._owner[rows] != skip
         qi, rows = qi[keep], rows[keep]
@@ -312,20 +299,28 @@ class ReuseIndex:
         self._n = need
         return rows
 
-    def _merge(self) -> None:
-        if self._buf:
-            keys, rows = self._buf_keys[:, :self._buf].T.copy(), self._buf_rows[:self._buf].copy()
-            self._buf = 0
-            self._merge_in(keys, rows)
+    def _push(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Merge sorted (keys, rows) into level 0, cascading a full level into the next."""
+        level = 0
+        while True:
+            if level == len(self._levels):
+                self._levels.append((keys, rows))
+                return
+            old_keys, old_rows = self._levels[level]
+            at = np.searchsorted(old_keys, keys, side="right")
+            keys, rows = np.insert(old_keys, at, keys), np.insert(old_rows, at, rows)
+            if len(keys) <= self.LEVEL0 * self.GROWTH ** level or level == len(self._levels) - 1 and level:
+                self._levels[level] = (keys, rows)
+                return
+            self._levels[level] = (keys[:0], rows[:0])
+            level += 1
 
-    def _merge_in(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        """Sorted insertion of (n, BANDS) keys into each band's sorted arrays: O(size of the band) a merge."""
-        for band in range(BANDS):
-            order = np.argsort(keys[:, band], kind="stable")
-            k, r = keys[order, band], rows[order]
-            at = np.searchsorted(self._keys[band], k, side="right")
-            self._keys[band] = np.insert(self._keys[band], at, k)
-            self._rows[band] = np.insert(self._rows[band], at, r)
+
+def _flat_keys(sigs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every band key of every signature as one uint64 (band number high, key low) and its row."""
+    band = np.arange(BANDS, dtype=np.uint64) << np.uint64(32)
+    keys = (band_keys(sigs).astype(np.uint64) | band).ravel()
+    return keys, np.repeat(rows, BANDS)
 
 
 def prepare(passages: Iterable[tuple[int, str]]) -> tuple[list[int], np.ndarray]:
