@@ -33,11 +33,11 @@ import numpy as np
 
 from .text import fold
 
-SHINGLE = 5
+SHINGLE = 3
 NUM_PERM = 128
 BANDS = 32
 ROWS = 4  # BANDS × ROWS ≤ NUM_PERM: the bands use the first 128 values
-THRESHOLD = 0.42
+THRESHOLD = 0.58
 MIN_CHARS = 40
 SIGNATURE_BYTES = NUM_PERM * 2
 PLACEHOLDER = "#"
