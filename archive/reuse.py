@@ -172,7 +172,8 @@ class ReuseIndex:
     LEVEL0 = 1 << 16
     GROWTH = 16
 
-    def __init__(self) -> None:
+    def __init__(self, *, level0: int = LEVEL0) -> None:
+        self._level0 = level0  # keys in the smallest level before it is merged down
         self._reports: list[str] = []
         self._report_no: dict[str, int] = {}
         self._n = 0
@@ -309,7 +310,7 @@ class ReuseIndex:
             old_keys, old_rows = self._levels[level]
             at = np.searchsorted(old_keys, keys, side="right")
             keys, rows = np.insert(old_keys, at, keys), np.insert(old_rows, at, rows)
-            if len(keys) <= self.LEVEL0 * self.GROWTH ** level or level == len(self._levels) - 1 and level:
+            if len(keys) <= self._level0 * self.GROWTH ** level:
                 self._levels[level] = (keys, rows)
                 return
             self._levels[level] = (keys[:0], rows[:0])
