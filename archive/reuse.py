@@ -172,7 +172,8 @@ class ReuseIndex:
     LEVEL0 = 1 << 16
     GROWTH = 16
 
-    def __init__(self, *, level0: int = LEVEL0) -> None:
+    def __init__(self, *, threshold: float = THRESHOLD, level0: int = LEVEL0) -> None:
+        self.threshold = threshold  # lower only to study the candidates (the bench does)
         self._level0 = level0  # keys in the smallest level before it is merged down
         self._reports: list[str] = []
         self._report_no: dict[str, int] = {}
@@ -210,9 +211,9 @@ class ReuseIndex:
         self._push(keys[order], krows[order])
 
     @classmethod
-    def from_signatures(cls, rows: Iterable[tuple[str, int, bytes]]) -> ReuseIndex:
+    def from_signatures(cls, rows: Iterable[tuple[str, int, bytes]], *, threshold: float = THRESHOLD) -> ReuseIndex:
         """Rebuild from stored (report_id, passage_no, signature bytes) rows, in the order reports were added."""
-        index = cls()
+        index = cls(threshold=threshold)
         owners: list[int] = []
         nos: list[int] = []
         blobs: list[bytes] = []
@@ -252,7 +253,7 @@ class ReuseIndex:
         return self.lookup(sigs, nos, exclude=exclude)
 
     def lookup(self, sigs: np.ndarray, passage_nos: Sequence[int], *, exclude: str | None = None) -> list[Match]:
-        """Candidates sharing any band's key, kept when the estimated Jaccard ≥ THRESHOLD."""
+        """Candidates sharing any band's key, kept when the estimated Jaccard ≥ the threshold."""
         if not len(passage_nos) or not self._n:
             return []
         keys, q = _flat_keys(sigs, np.arange(len(sigs), dtype=np.int32))
@@ -272,7 +273,7 @@ class ReuseIndex:
         keep = self._owner[rows] != skip
         qi, rows = qi[keep], rows[keep]
         sims = estimate(sigs[qi], self._sigs[rows])
-        ok = sims >= THRESHOLD
+        ok = sims >= self.threshold
         return [Match(int(passage_nos[q]), self._reports[self._owner[r]], int(self._pno[r]), round(float(s), 3))
                 for q, r, s in zip(qi[ok], rows[ok], sims[ok])]
 

@@ -367,6 +367,41 @@ def run(size: int, seed: int = 1) -> dict:
             "rebuild_s": rebuild_s, "rebuild_peak_mb": peak / 1e6, "rebuilt_passages": len(rebuilt)}
 
 
+def measure(size: int, seed: int = 1, shingles: tuple[int, ...] = (3, 4, 5)) -> dict:
+    """Exact Jaccard of the planted pairs (by variant), the decoys, and every other pair the LSH proposes.
+
+    The candidates come from an index at a low threshold (0.25) with the
+    module's shingle size; their exact Jaccard is then taken at each size in
+    ``shingles``, so the gap between true and false pairs can be compared.
+    """
+    from archive.reuse import ReuseIndex, normalise
+
+    corpus = build(size, seed)
+    texts = {rid: dict(ps) for rid, ps in corpus.reports()}
+    index = ReuseIndex(threshold=0.25)
+    estimates: dict = {}
+    for report_id, passages in texts.items():
+        for m in index.add(report_id, passages.items()):
+            estimates[pair_key((report_id, m.passage_no), (m.other_report_id, m.other_passage_no))] = m.similarity
+    truth, decoys = corpus.truth, corpus.decoy_pairs
+    others = [p for p in estimates if p not in truth and p not in decoys]
+    norm = {k: normalise(texts[k[0]][k[1]]) for pair in (*truth, *decoys, *others) for k in pair}
+    out: dict = {"reports": size, "true_pairs": len(truth), "decoy_pairs": len(decoys), "other_candidates": len(others),
+                 "estimate": {"true_min": min(estimates.get(p, 0.0) for p in truth),
+                              "false_max": max((v for p, v in estimates.items() if p not in truth), default=0.0)}}
+    for n in shingles:
+        def jac(pair, n=n) -> float:
+            a, b = ({s[i:i + n] for i in range(len(s) - n + 1)} for s in (norm[pair[0]], norm[pair[1]]))
+            return len(a & b) / len(a | b) if a and b else 0.0
+        by_variant: dict[str, float] = {}
+        for pair in truth:
+            v = corpus.variant_of(pair)
+            by_variant[v] = min(by_variant.get(v, 1.0), jac(pair))
+        out[n] = {"true_min_by_variant": by_variant, "true_min": min(by_variant.values()),
+                  "decoy_max": max(map(jac, decoys), default=0.0), "other_max": max(map(jac, others), default=0.0)}
+    return out
+
+
 def _time_adds(index, reports) -> float:
     t = time.perf_counter()
     for rid, ps in reports:
@@ -378,7 +413,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.bench.reuse_corpus", description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--measure", action="store_true", help="print the similarity distributions the rule is chosen from")
     args = ap.parse_args(argv)
+    if args.measure:
+        for size in args.sizes:
+            m = measure(size, args.seed)
+            print(f"{size} reports: {m['true_pairs']} planted pairs, {m['decoy_pairs']} decoy pairs, "
+                  f"{m['other_candidates']} other LSH candidates; estimated similarity: true min "
+                  f"{m['estimate']['true_min']:.3f}, false max {m['estimate']['false_max']:.3f}")
+            for n in (3, 4, 5):
+                r = m[n]
+                variants = ", ".join(f"{k} {v:.3f}" for k, v in sorted(r["true_min_by_variant"].items()))
+                print(f"  {n}-grams exact Jaccard: true min {r['true_min']:.3f} ({variants}); decoy max "
+                      f"{r['decoy_max']:.3f}; other candidates max {r['other_max']:.3f}")
+        return 0
     for size in args.sizes:
         r = run(size, args.seed)
         print(f"{size} reports: {r['passages_indexed']} of {r['passages_total']} passages indexed; "
