@@ -184,3 +184,32 @@ def test_reuse_from_signatures_rejects_a_blob_of_the_wrong_size():
 def test_reuse_prepare_leaves_out_short_passages():
     nos, sigs = prepare([(1, "以上报告，请予审议。"), (2, SOURCE), (3, "")])
     assert nos == [2] and sigs.shape == (1, SIGNATURE_BYTES // 2)
+
+
+def test_reuse_passage_in_many_reports_is_found_through_the_directory(corpus_run):
+    corpus, _ = corpus_run
+    index = ReuseIndex()
+    for n, (report_id, passages) in enumerate(corpus.reports()):
+        index.add(report_id, passages + ([(999, SOURCE)] if n % 5 == 0 else []))
+    assert any(level.bounds is not None for level in index._levels)  # the bucket directory is in use
+    found = {m.other_report_id for m in index.query([(1, SOURCE)]) if m.other_passage_no == 999}
+    assert len(found) == 60
+
+
+def test_reuse_level_find_equals_a_binary_search():
+    import numpy as np
+
+    from archive.reuse import KEY_BITS, _Level
+
+    rng = np.random.default_rng(7)
+    keys = np.sort(np.concatenate([rng.integers(0, 1 << KEY_BITS, 100_000, dtype=np.uint64),
+                                   np.full(50, 12345, dtype=np.uint64)]))
+    level = _Level.of(keys, np.arange(len(keys), dtype=np.int32))
+    assert level.bounds is not None
+    queries = np.concatenate([keys[rng.integers(0, len(keys), 500)], rng.integers(0, 1 << KEY_BITS, 500, dtype=np.uint64),
+                              np.array([12345, 0, (1 << KEY_BITS) - 1], dtype=np.uint64)])
+    qi, rows = level.find(queries)
+    got = sorted(zip(qi.tolist(), rows.tolist()))
+    want = sorted((q, r) for q, k in enumerate(queries.tolist())
+                  for r in range(np.searchsorted(keys, k, "left"), np.searchsorted(keys, k, "right")))
+    assert got == want and sum(1 for q, _ in got if queries[q] == 12345) == 50
