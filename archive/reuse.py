@@ -160,13 +160,14 @@ class ReuseIndex:
     """LSH over passage signatures that grows as reports arrive.
 
     The band keys of all bands live in one sorted uint64 array per level
-    (band number in the high 32 bits), looked up with ``searchsorted``. New
-    keys go into the smallest level; a level that outgrows ``LEVEL0`` ×
-    16^i entries is merged into the next (a log-structured merge), so adding
-    a report costs about the same whether the index holds ten reports or ten
-    thousand, and nothing ever re-sorts the whole index. Memory: the
-    signatures (256 bytes a passage) plus BANDS × 12 bytes of keys and row
-    numbers, about 0.65 kB a passage.
+    (band number in the high 32 bits; large levels found through a bucket
+    directory, see ``_Level``). New keys go into the smallest level; a level
+    that outgrows ``LEVEL0`` × 16^i keys is merged into the next (a
+    log-structured merge), so adding a report costs nearly the same whether
+    the index holds ten reports or ten thousand, and nothing ever re-sorts
+    the whole index. Memory: the signatures (256 bytes a passage) plus
+    BANDS × 12 bytes of keys and row numbers, about 0.65 kB a passage, and
+    up to twice the signatures while their array doubles.
     """
 
     LEVEL0 = 1 << 16
@@ -181,6 +182,7 @@ class ReuseIndex:
         self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint16)
         self._owner = np.zeros(1024, dtype=np.int32)  # row → report number
         self._pno = np.zeros(1024, dtype=np.int32)  # row → passage_no
+        self._spans: dict[int, list[tuple[int, int]]] = {}  # report number → its runs of rows
         self._levels: list[_Level] = []  # smallest first
 
     # -- building --------------------------------------------------------------
@@ -229,16 +231,18 @@ class ReuseIndex:
             new = index._append(np.asarray(owners, dtype=np.int32), np.asarray(nos, dtype=np.int32), sigs)
             keys, krows = _flat_keys(sigs, new)
             order = np.argsort(keys, kind="stable")
-            index._levels = [_Level.of(keys[order], krows[order])]
+            level = 0  # the level a key count this large would have reached by merging: later merges stay small
+            while len(keys) > index._level0 * index.GROWTH ** level:
+                level += 1
+            empty = _Level.of(keys[:0], krows[:0])
+            index._levels = [empty] * level + [_Level.of(keys[order], krows[order])]
         return index
 
     def signatures_of(self, report_id: str) -> list[tuple[int, bytes]]:
         """A report's (passage_no, signature bytes), as a store would keep them."""
         owner = self._report_no.get(report_id)
-        if owner is None:
-            return []
-        rows = np.flatnonzero(self._owner[:self._n] == owner)
-        return [(int(self._pno[r]), signature_bytes(self._sigs[r])) for r in rows]
+        spans = self._spans.get(owner, []) if owner is not None else []
+        return [(int(self._pno[r]), signature_bytes(self._sigs[r])) for lo, hi in spans for r in range(lo, hi)]
 
     def nbytes(self) -> int:
         """Bytes held in numpy arrays (the Python list of report ids aside)."""
@@ -297,6 +301,12 @@ class ReuseIndex:
         self._sigs[rows] = sigs
         self._owner[rows] = owner
         self._pno[rows] = nos
+        if np.isscalar(owner):
+            self._spans.setdefault(int(owner), []).append((self._n, need))
+        else:  # a rebuild: one run per report, in the order rows arrive
+            cuts = np.flatnonzero(np.diff(owner)) + 1
+            for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(owner)]))):
+                self._spans.setdefault(int(owner[lo]), []).append((self._n + int(lo), self._n + int(hi)))
         self._n = need
         return rows
 

@@ -213,3 +213,25 @@ def test_reuse_level_find_equals_a_binary_search():
     want = sorted((q, r) for q, k in enumerate(queries.tolist())
                   for r in range(np.searchsorted(keys, k, "left"), np.searchsorted(keys, k, "right")))
     assert got == want and sum(1 for q, _ in got if queries[q] == 12345) == 50
+
+
+def test_reuse_rebuilt_index_keeps_its_smallest_level_small(corpus_run):
+    corpus, _ = corpus_run
+    index = ReuseIndex()
+    rendered = list(corpus.reports())
+    for report_id, passages in rendered:
+        index.add(report_id, passages)
+    rows = [(rid, no, blob) for rid, _ in rendered for no, blob in index.signatures_of(rid)]
+    rebuilt = ReuseIndex.from_signatures(rows)
+    assert len(rows) * 32 > ReuseIndex.LEVEL0 and len(rebuilt._levels[0].keys) == 0
+    rebuilt.add("new", [(1, SOURCE)])
+    assert len(rebuilt._levels[0].keys) == 32  # the new passage's keys, not a copy of the whole index
+
+
+def test_reuse_signatures_of_a_report_added_twice_has_both_runs():
+    index = ReuseIndex()
+    index.add("a", [(1, SOURCE)])
+    index.add("b", [(1, OTHER)])
+    index.add("a", [(2, OTHER)])
+    assert [no for no, _ in index.signatures_of("a")] == [1, 2]
+    assert index.signatures_of("missing") == []
