@@ -1,0 +1,453 @@
+"""Passage reuse: which other reports hold the same or a near-identical passage.
+
+A passage is normalised (``normalise``: folded, numbers and masks made one
+placeholder, punctuation and spaces dropped), reduced to a MinHash signature
+of its character ``SHINGLE``-grams (``signatures``: numpy, one report's
+passages at a time), and looked up in a ``ReuseIndex``: LSH bands over the
+signatures that grows as reports arrive and never rescans what it holds.
+A candidate counts as reuse when the signatures' estimated Jaccard is at
+least ``THRESHOLD``; passages shorter than ``MIN_CHARS`` (normalised) are
+neither indexed nor matched, because at that length the only passages two
+reports share are formulas (headings, 以上报告请予审议, 坚决做到两个维护).
+
+The rule was chosen on the planted corpus of tests/bench/reuse_corpus.py
+(``python -m tests.bench.reuse_corpus --measure --sizes 1000``). Exact
+Jaccard of character 3-grams: planted pairs ≥ 0.687 (small edits ≥ 0.78,
+masked names ≥ 0.87, reordered sentences ≥ 0.87, new figures 1.0, two
+edited copies of one source ≥ 0.69); distinct passages built around the
+same stock sentences ≤ 0.35; the most alike other pair the LSH proposes
+(short paragraphs of the same vocabulary sentences) 0.53. With 4-grams the
+gap is 0.61 / 0.47, with 5-grams 0.53 / 0.42: narrower, so 3-grams. The
+index decides on the signatures' estimate (a store has no text at hand
+when it rebuilds): planted pairs estimate ≥ 0.64, all others ≤ 0.52, and
+``THRESHOLD`` = 0.58 sits between. 32 bands of 4 rows make a pair at
+J = 0.6 a candidate with probability 0.989, at 0.69 with 0.9997, at 0.1
+with 0.003. ``MIN_CHARS`` = 40: one stock sentence of the vocabulary
+normalises to at most 38 characters (99 % to ≤ 33), 套话 ≤ 32, headings
+≤ 28, closings ≤ 21, while body paragraphs start at 43; below 40
+characters what two reports share is a formula.
+
+Signatures are ``SIGNATURE_BYTES`` bytes (128 16-bit minimum hashes) so a
+store can keep them in a BLOB column and rebuild the index on start
+(``ReuseIndex.from_signatures``) instead of re-shingling every passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .text import fold
+
+SHINGLE = 3
+NUM_PERM = 128
+BANDS = 32
+ROWS = 4  # four 16-bit values make one 64-bit band; BANDS × ROWS ≤ NUM_PERM
+THRESHOLD = 0.58
+MIN_CHARS = 40
+SIGNATURE_BYTES = NUM_PERM * 2
+PLACEHOLDER = "#"
+
+# Masks stand for numbers as often as for names (xxxx亿斤, **人次, 张某, 某某同志), so both become one placeholder.
+_MASK = re.compile(r"[*＊]+|(?<![a-z])[x×]{2,}(?![a-z])|[○〇]{2,}|某+(?![些种])")
+_NUMBER = re.compile(r"\d+(?:[.．]\d+)?")
+_NOT_WORD = re.compile(r"[^\w\x01]+|_+")
+_RUN = re.compile("\x01+")
+
+_RNG = np.random.default_rng(20261204)
+_A = _RNG.integers(1, 1 << 63, NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+_B = _RNG.integers(0, 1 << 63, NUM_PERM, dtype=np.uint64)
+_BASE = np.uint64(1_000_003)
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def normalise(text: str) -> str:
+    """The form passages are compared in: what a copy keeps when names are masked and figures updated."""
+    s = _MASK.sub("\x01", fold(text))
+    s = _NUMBER.sub("\x01", s)
+    s = _NOT_WORD.sub("", s)
+    return _RUN.sub(PLACEHOLDER, s)
+
+
+def shingle_set(norm: str) -> set[str]:
+    """Distinct character n-grams of a normalised passage (for exact verification)."""
+    if len(norm) < SHINGLE:
+        return {norm} if norm else set()
+    return {norm[i:i + SHINGLE] for i in range(len(norm) - SHINGLE + 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Exact Jaccard of two passages' shingle sets: what a store can re-check a match with."""
+    sa, sb = shingle_set(normalise(a)), shingle_set(normalise(b))
+    if not sa or not sb:
+        return 0.0
+    inter = len(sa & sb)
+    return inter / (len(sa) + len(sb) - inter)
+
+
+def signatures(norms: Sequence[str]) -> np.ndarray:
+    """(len(norms), NUM_PERM) uint16 MinHashes, every passage of a report in one numpy pass.
+
+    The n-grams are hashed polynomially over the code points of all passages
+    joined (windows that cross a passage boundary are dropped), permuted by
+    multiply-shift and reduced per passage with ``minimum.reduceat``; the low
+    16 bits of each minimum are kept (b-bit MinHash: a chance agreement of
+    1/65536 is negligible, the signature half the size). About 0.1 ms a
+    passage; callers pass only passages of at least MIN_CHARS (≥ SHINGLE).
+    """
+    if not norms:
+        return np.zeros((0, NUM_PERM), dtype=np.uint16)
+    lengths = np.array([len(s) for s in norms], dtype=np.int64)
+    if lengths.min() < SHINGLE:
+        raise ValueError(f"a passage shorter than {SHINGLE} characters has no signature")
+    codes = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(SHINGLE):
+            h = h * _BASE + codes[k:k + n]
+        h ^= h >> np.uint64(29)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    windows = lengths - SHINGLE + 1
+    # the valid window starts of each passage, concatenated
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(windows)[:-1])), windows)
+    h = h[np.arange(windows.sum()) + offsets]
+    seg = np.concatenate(([0], np.cumsum(windows)[:-1]))
+    out = np.empty((len(norms), NUM_PERM), dtype=np.uint16)
+    with np.errstate(over="ignore"):
+        for first in range(0, NUM_PERM, 32):  # 32 permutations at a time bounds memory for long passages
+            a, b = _A[first:first + 32, None], _B[first:first + 32, None]
+            v = (a * h[None, :] + b) >> np.uint64(32)
+            out[:, first:first + 32] = (np.minimum.reduceat(v, seg, axis=1) & np.uint64(0xFFFF)).T
+    return out
+
+
+def signature_bytes(sig: np.ndarray) -> bytes:
+    """One passage's signature as stored (little-endian uint16)."""
+    return sig.astype("<u2", copy=False).tobytes()
+
+
+def from_bytes(blob: bytes) -> np.ndarray:
+    """The inverse of ``signature_bytes``; refuses a blob of the wrong size (another NUM_PERM)."""
+    if len(blob) != SIGNATURE_BYTES:
+        raise ValueError(f"a reuse signature is {SIGNATURE_BYTES} bytes, not {len(blob)}")
+    return np.frombuffer(blob, dtype="<u2").astype(np.uint16)
+
+
+def estimate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard from 16-bit MinHashes (rows of b against a), corrected for chance agreement."""
+    agree = (b == a).mean(axis=-1)
+    return np.clip((agree - 1 / 65536) / (1 - 1 / 65536), 0.0, 1.0)
+
+
+def band_keys(sigs: np.ndarray) -> np.ndarray:
+    """(n, BANDS) uint32 keys: each band's four 16-bit values read as one uint64 (no copy), mixed down to 32 bits.
+
+    Reading the bands in place keeps a rebuild of 180,000 passages at 46 MB
+    of band values instead of 184 MB for a widened copy.
+    """
+    packed = np.ascontiguousarray(sigs[:, :BANDS * ROWS], dtype="<u2").view("<u8")
+    with np.errstate(over="ignore"):
+        return ((packed * _BAND_MIX) >> np.uint64(32)).astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A passage of the report just added and a passage of an earlier, other report it reuses (or is reused by)."""
+
+    passage_no: int
+    other_report_id: str
+    other_passage_no: int
+    similarity: float
+
+
+class ReuseIndex:
+    """LSH over passage signatures that grows as reports arrive.
+
+    The band keys of all bands live in one sorted uint64 array per level
+    (band number in the high 32 bits; large levels found through a bucket
+    directory, see ``_Level``). New keys go into the smallest level; a level
+    that outgrows ``LEVEL0`` × 16^i keys is merged into the next (a
+    log-structured merge), so adding a report costs nearly the same whether
+    the index holds ten reports or ten thousand, and nothing ever re-sorts
+    the whole index. Memory: the signatures (256 bytes a passage) plus
+    BANDS × 12 bytes of keys and row numbers, about 0.65 kB a passage, and
+    up to twice the signatures while their array doubles.
+    """
+
+    LEVEL0 = 1 << 16
+    GROWTH = 16
+
+    def __init__(self, *, threshold: float = THRESHOLD, level0: int = LEVEL0) -> None:
+        self.threshold = threshold  # lower only to study the candidates (the bench does)
+        self._level0 = level0  # keys in the smallest level before it is merged down
+        self._reports: list[str] = []
+        self._report_no: dict[str, int] = {}
+        self._n = 0
+        self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint16)
+        self._owner = np.zeros(1024, dtype=np.int32)  # row → report number
+        self._pno = np.zeros(1024, dtype=np.int32)  # row → passage_no
+        self._spans: dict[int, list[tuple[int, int]]] = {}  # report number → its runs of rows
+        self._levels: list[_Level] = []  # smallest first
+
+    # -- building --------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Passages indexed."""
+        return self._n
+
+    @property
+    def reports(self) -> int:
+        return len(self._reports)
+
+    def add(self, report_id: str, passages: Iterable[tuple[int, str]]) -> list[Match]:
+        """Index a report's passages; returns their matches among the passages of reports added before."""
+        nos, sigs = prepare(passages)
+        matches = self.lookup(sigs, nos, exclude=report_id)
+        self.add_signatures(report_id, nos, sigs)
+        return matches
+
+    def add_signatures(self, report_id: str, passage_nos: Sequence[int], sigs: np.ndarray) -> None:
+        """Index signatures already computed (or read back from the archive) without looking anything up."""
+        owner = self._owner_of(report_id)
+        if not len(passage_nos):
+            return
+        rows = self._append(owner, np.asarray(passage_nos, dtype=np.int32), sigs)
+        self._push(*_sorted_keys(sigs, rows))
+
+    @classmethod
+    def from_signatures(cls, rows: Iterable[tuple[str, int, bytes]], *, threshold: float = THRESHOLD) -> ReuseIndex:
+        """Rebuild from stored (report_id, passage_no, signature bytes) rows, in the order reports were added."""
+        index = cls(threshold=threshold)
+        owners: list[int] = []
+        nos: list[int] = []
+        blobs: list[bytes] = []
+        for report_id, passage_no, blob in rows:
+            if len(blob) != SIGNATURE_BYTES:
+                raise ValueError(f"report {report_id} passage {passage_no}: a reuse signature is "
+                                 f"{SIGNATURE_BYTES} bytes, not {len(blob)}")
+            owners.append(index._owner_of(report_id))
+            nos.append(passage_no)
+            blobs.append(blob)
+        if blobs:
+            sigs = np.frombuffer(b"".join(blobs), dtype="<u2").reshape(len(blobs), NUM_PERM)
+            blobs.clear()
+            new = index._append(np.asarray(owners, dtype=np.int32), np.asarray(nos, dtype=np.int32), sigs)
+            del sigs  # copied into the index
+            keys, krows = _sorted_keys(index._sigs[:index._n], new)
+            level = 0  # the level a key count this large would have reached by merging: later merges stay small
+            while len(keys) > index._level0 * index.GROWTH ** level:
+                level += 1
+            empty = _Level.of(keys[:0], krows[:0])
+            index._levels = [empty] * level + [_Level.of(keys, krows)]
+        return index
+
+    def signatures_of(self, report_id: str) -> list[tuple[int, bytes]]:
+        """A report's (passage_no, signature bytes), as a store would keep them."""
+        owner = self._report_no.get(report_id)
+        spans = self._spans.get(owner, []) if owner is not None else []
+        return [(int(self._pno[r]), signature_bytes(self._sigs[r])) for lo, hi in spans for r in range(lo, hi)]
+
+    def nbytes(self) -> int:
+        """Bytes held in numpy arrays (the Python list of report ids aside)."""
+        arrays = [self._sigs, self._owner, self._pno, *(a for level in self._levels for a in level.arrays())]
+        return sum(a.nbytes for a in arrays)
+
+    # -- looking up ------------------------------------------------------------
+
+    def query(self, passages: Iterable[tuple[int, str]], *, exclude: str | None = None) -> list[Match]:
+        """Matches for passages not (yet) indexed; passages of report ``exclude`` are never matched."""
+        nos, sigs = prepare(passages)
+        return self.lookup(sigs, nos, exclude=exclude)
+
+    def lookup(self, sigs: np.ndarray, passage_nos: Sequence[int], *, exclude: str | None = None) -> list[Match]:
+        """Candidates sharing any band's key, kept when the estimated Jaccard ≥ the threshold."""
+        if not len(passage_nos) or not self._n:
+            return []
+        keys, q = _flat_keys(sigs, np.arange(len(sigs), dtype=np.int32))
+        q_idx: list[np.ndarray] = []
+        c_rows: list[np.ndarray] = []
+        for level in self._levels:
+            qi, rows = level.find(keys)
+            if len(qi):
+                q_idx.append(q[qi])
+                c_rows.append(rows)
+        if not q_idx:
+            return []
+        pairs = np.unique(np.concatenate(q_idx).astype(np.int64) << 32 | np.concatenate(c_rows).astype(np.int64))
+        qi, rows = pairs >> 32, pairs & 0xFFFFFFFF
+        skip = self._report_no.get(exclude, -1) if exclude is not None else -1
+        keep = self._owner[rows] != skip
+        qi, rows = qi[keep], rows[keep]
+        sims = estimate(sigs[qi], self._sigs[rows])
+        ok = sims >= self.threshold
+        return [Match(int(passage_nos[q]), self._reports[self._owner[r]], int(self._pno[r]), round(float(s), 3))
+                for q, r, s in zip(qi[ok], rows[ok], sims[ok])]
+
+    # -- internals -------------------------------------------------------------
+
+    def _owner_of(self, report_id: str) -> int:
+        owner = self._report_no.get(report_id)
+        if owner is None:
+            owner = self._report_no[report_id] = len(self._reports)
+            self._reports.append(report_id)
+        return owner
+
+    def _append(self, owner, nos: np.ndarray, sigs: np.ndarray) -> np.ndarray:
+        """Store signatures in the row arrays (doubling them when full); returns the new row numbers."""
+        need = self._n + len(nos)
+        if need > len(self._sigs):
+            size = max(need, 2 * len(self._sigs))
+            self._sigs = _grow(self._sigs, size)
+            self._owner = _grow(self._owner, size)
+            self._pno = _grow(self._pno, size)
+        rows = np.arange(self._n, need, dtype=np.int32)
+        self._sigs[rows] = sigs
+        self._owner[rows] = owner
+        self._pno[rows] = nos
+        if np.isscalar(owner):
+            self._spans.setdefault(int(owner), []).append((self._n, need))
+        else:  # a rebuild: one run per report, in the order rows arrive
+            cuts = np.flatnonzero(np.diff(owner)) + 1
+            for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(owner)]))):
+                self._spans.setdefault(int(owner[lo]), []).append((self._n + int(lo), self._n + int(hi)))
+        self._n = need
+        return rows
+
+    def _push(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Merge sorted (keys, rows) into level 0, cascading a full level into the next."""
+        level = 0
+        while True:
+            if level == len(self._levels):
+                self._levels.append(_Level.of(keys, rows))
+                return
+            old = self._levels[level]
+            at = np.searchsorted(old.keys, keys, side="right")
+            keys, rows = np.insert(old.keys, at, keys), np.insert(old.rows, at, rows)
+            if len(keys) <= self._level0 * self.GROWTH ** level:
+                self._levels[level] = _Level.of(keys, rows)
+                return
+            self._levels[level] = _Level.of(keys[:0], rows[:0])
+            level += 1
+
+
+#: Keys are (band << 32 | 32-bit band key): below 2^KEY_BITS.
+KEY_BITS = 32 + max(1, (BANDS - 1).bit_length())
+_DIRECTORY_FROM = 1 << 16  # smaller levels stay in cache: a binary search is as fast
+_WIDE = 32  # buckets wider than this (one passage in many reports) are searched, not scanned
+
+
+@dataclass(frozen=True)
+class _Level:
+    """Sorted band keys with their rows, and for a large level a directory of bucket starts.
+
+    A binary search over a level of millions of keys misses the cache at
+    most of its ~22 steps, and an import does other work between lookups,
+    so nothing stays warm: 1.7 ms of a report's 3.6 ms at 10k reports.
+    The keys are uniform hashes, so the top bits address a bucket of about
+    four keys directly (one directory read, one block read): the directory
+    costs 1 byte a key.
+    """
+
+    keys: np.ndarray
+    rows: np.ndarray
+    shift: int = 0
+    bounds: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, keys: np.ndarray, rows: np.ndarray) -> _Level:
+        if len(keys) < _DIRECTORY_FROM:
+            return cls(keys, rows)
+        bits = min(KEY_BITS, int(np.ceil(np.log2(len(keys) / 4))))
+        shift = KEY_BITS - bits
+        starts = np.arange((1 << bits) + 1, dtype=np.uint64) << np.uint64(shift)
+        return cls(keys, rows, shift, np.searchsorted(keys, starts).astype(np.int32))
+
+    def arrays(self) -> list[np.ndarray]:
+        return [self.keys, self.rows] + ([] if self.bounds is None else [self.bounds])
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in ``keys``, rows) of every stored key equal to one of ``keys``."""
+        if not len(self.keys):
+            return np.zeros(0, np.intp), np.zeros(0, np.int32)
+        if self.bounds is None:
+            return self._search(np.arange(len(keys)), keys)
+        bucket = (keys >> np.uint64(self.shift)).astype(np.intp)
+        lo = self.bounds[bucket].astype(np.intp)
+        width = self.bounds[bucket + 1] - lo
+        wide = width > _WIDE
+        span = int(width[~wide].max(initial=0))
+        qi = np.zeros(0, np.intp)
+        at = np.zeros(0, np.intp)
+        if span:
+            cols = np.arange(span)
+            valid = (cols < width[:, None]) & ~wide[:, None]
+            idx = np.where(valid, lo[:, None] + cols, 0)
+            qi, col = np.nonzero(valid & (self.keys[idx] == keys[:, None]))
+            at = idx[qi, col]
+        if wide.any():
+            wq, wrows = self._search(np.flatnonzero(wide), keys[wide])
+            return np.concatenate([qi, wq]), np.concatenate([self.rows[at], wrows])
+        return qi, self.rows[at]
+
+    def _search(self, which: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.searchsorted(self.keys, keys, side="left")
+        counts = np.searchsorted(self.keys, keys, side="right") - lo
+        return np.repeat(which, counts), self.rows[_ranges(lo, counts)]
+
+
+_ROW_BITS = 64 - KEY_BITS
+_CHUNK = 8192
+
+
+def _sorted_keys(sigs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every band key with its row, sorted by key: packed into one uint64 and sorted in place.
+
+    Rows fit in the 64 - KEY_BITS bits the key leaves free (up to 134 million
+    passages), so one ``sort`` replaces an argsort and two gathers: a
+    rebuild of 180,000 passages sorts 5.8 million keys in 0.4 s instead of 1.2 s.
+    """
+    if len(rows) and int(rows[-1]) >= 1 << _ROW_BITS:
+        raise ValueError(f"the reuse index holds at most {1 << _ROW_BITS} passages")
+    packed = np.empty(len(rows) * BANDS, dtype=np.uint64)
+    for lo in range(0, len(rows), _CHUNK):  # bounded temporaries: a rebuild's peak is the arrays it keeps
+        keys, krows = _flat_keys(sigs[lo:lo + _CHUNK], rows[lo:lo + _CHUNK])
+        packed[lo * BANDS:lo * BANDS + len(keys)] = (keys << np.uint64(_ROW_BITS)) | krows.astype(np.uint64)
+    packed.sort()
+    return packed >> np.uint64(_ROW_BITS), (packed & np.uint64((1 << _ROW_BITS) - 1)).astype(np.int32)
+
+
+def _flat_keys(sigs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every band key of every signature as one uint64 (band number high, key low) and its row."""
+    band = np.arange(BANDS, dtype=np.uint64) << np.uint64(32)
+    keys = (band_keys(sigs).astype(np.uint64) | band).ravel()
+    return keys, np.repeat(rows, BANDS)
+
+
+def prepare(passages: Iterable[tuple[int, str]]) -> tuple[list[int], np.ndarray]:
+    """(passage numbers, signatures) of the passages long enough to count; the rest are left out."""
+    nos: list[int] = []
+    norms: list[str] = []
+    for no, text in passages:
+        norm = normalise(text)
+        if len(norm) >= MIN_CHARS:
+            nos.append(no)
+            norms.append(norm)
+    return nos, signatures(norms)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [starts[i], starts[i] + counts[i]) without a Python loop."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.arange(total) - np.repeat(ends - counts, counts) + np.repeat(starts, counts)
+
+
+def _grow(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros((size, *a.shape[1:]), dtype=a.dtype)
+    out[:len(a)] = a
+    return out
