@@ -17,6 +17,7 @@ from urllib.request import urlopen
 import pytest
 
 import webui.cli  # noqa: F401  (registers serve on the archive group)
+from archive.model import SECTION_TYPES
 from tests.conftest import run
 from webui import SECURITY_HEADERS, cite, create_app
 
@@ -683,3 +684,28 @@ def test_trend_page_refuses_too_many_queries_in_chinese(client):
 def test_results_page_has_a_trend_sparkline(client):
     markup = get(client, "/?q=%E5%B7%A5%E4%BD%9C")
     assert '<svg class="sparkline"' in markup and 'href="/trend?q=%E5%B7%A5%E4%BD%9C"' in markup
+
+
+# -- compare -----------------------------------------------------------------------------------
+
+
+def test_compare_aligns_by_section_type_and_marks_shared_passages(client, db):
+    wang, zhang = (db.execute("SELECT report_id FROM reports WHERE title LIKE ?", (f"%{who}%",)).fetchone()[0]
+                   for who in ("王某", "张某某"))
+    markup = get(client, f"/compare?a={wang}&b={zhang}")
+    rows = re.findall(r'<section class="cmp-row" id="t-(\w+)">', markup)
+    assert rows and rows == [k for k in SECTION_TYPES if k in rows]  # in the design's order
+    shared = re.findall(r'class="cmp-p (shared|near)[^"]*" id="a-p(\d+)"', markup)
+    assert shared  # two reports written on one template share passages
+    for kind, n in shared:
+        badge = markup.split(f'id="a-p{n}"', 1)[1].split("</div>", 1)[0]
+        target = re.search(r'href="#b-p(\d+)"', badge).group(1)
+        assert f'id="b-p{target}"' in markup
+    assert "的文字在另一份中也有" in markup
+
+
+def test_compare_form_and_missing_report(client, db):
+    rid = db.execute("SELECT report_id FROM reports LIMIT 1").fetchone()[0]
+    assert 'name="b"' in get(client, f"/compare?a={rid}")
+    assert client.get(f"/compare?a={rid}&b=0000000000000000").status_code == 404
+    assert f'href="/compare?a={rid}"' in get(client, f"/r/{rid}")

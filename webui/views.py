@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from archive.compare import compare as compare_reports
 from archive.errors import ArchiveError, NotFound
 from archive.model import SECTION_TYPES
 from archive.urls import Urls
@@ -274,6 +275,15 @@ def citation(report_id: str, passage_no: int):
     disposition = "inline" if fmt == "gbt7714" else "attachment"
     return Response(render(cited), content_type=content_type,
                     headers={"Content-Disposition": f'{disposition}; filename="{cite.file_name(cited, fmt)}"'})
+
+
+@bp.get("/compare")
+def compare():
+    """Two reports side by side, aligned by section type, with the passages each shares with the other."""
+    a_id, b_id = request.args.get("a", "").strip(), request.args.get("b", "").strip()
+    reports = [_report_or_404(i) if i else None for i in (a_id, b_id)]
+    result = compare_reports(*reports) if all(reports) else None
+    return render_template("compare.html", a=reports[0], b=reports[1], a_id=a_id, b_id=b_id, result=result, q="")
 
 
 TREND_MEASURES = {"per_10k_chars": "每万字段落数", "passages": "段落数", "reports": "报告数"}
