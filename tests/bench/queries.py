@@ -53,6 +53,8 @@ class QueryClass:
     name: str
     queries: list[Query]
     note: str = ""
+    #: Request paths of a class asked over HTTP only (browsing, grouping, cursors, trends).
+    urls: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,6 +126,37 @@ def build(conn: sqlite3.Connection, seed: int) -> list[QueryClass]:
         Query("作风", sections=("integrity", "problems"), kinds=("述职述责述廉报告",)),
     ], "--section / --year / --kind"))
     return classes
+
+
+def analyst_classes(conn: sqlite3.Connection, backend, seed: int) -> list[QueryClass]:
+    """The analyst's requests over HTTP: results grouped by report, browsing without a query, a page far past
+    the numbered ones by cursor, and a three-query trend. The cursors come from ``backend`` (the same
+    archive the server reads), taken at about the 5,000th hit, beyond the 100 numbered pages."""
+    from urllib.parse import urlencode
+
+    rng = random.Random(f"analyst:{seed}")
+    years = [str(y) for (y,) in conn.execute("SELECT year FROM reports WHERE year IS NOT NULL GROUP BY year "
+                                              "ORDER BY count(*) DESC LIMIT 3")] or ["2020"]
+    grouped = [f"/api/search?{urlencode({'q': w, 'group': 'report'})}" for w in COMMON]
+    browse = [f"/api/reports?{urlencode(p)}" for p in (
+        {"sort": "-year"}, {"year": years[0], "sort": "title"}, {"kind": "述职报告", "offset": 200},
+        {"section": "problems", "sort": "year"}, {"year": years[-1], "kind": "工作总结"})]
+    deep = []
+    for word in COMMON:
+        total = backend.search(word, limit=0).total
+        if total > 20:
+            at = min(5000, total - 11)
+            page = backend.search(word, offset=at, limit=1)
+            if page.next:
+                deep.append(f"/api/search?{urlencode({'q': word, 'after': page.next})}")
+    words = list(COMMON)
+    rng.shuffle(words)
+    trends = [f"/api/trend?{urlencode([('q', w) for w in words[i:i + 3]])}" for i in range(0, len(words) - 2, 2)]
+    trends.append(f"/api/trend?{urlencode([('q', chr(34) + '存在问题' + chr(34)), ('q', '廉洁'), ('kind', '述职报告')])}")
+    return [QueryClass("grouped", [], "group=report, common words", grouped),
+            QueryClass("browse", [], "/api/reports, filters and sort", browse),
+            QueryClass("cursor-deep", [], "after= at the ~5,000th hit", deep),
+            QueryClass("trend-3", [], "/api/trend with three queries", trends)]
 
 
 def run_in_process(searcher, qclass: QueryClass, runs: int, budget: float) -> Timing:

@@ -96,7 +96,45 @@ def get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
 
 
 def paths(qclass: QueryClass) -> list[str]:
-    return ["/api/search?" + urlencode(q.params()) for q in qclass.queries]
+    return qclass.urls or ["/api/search?" + urlencode(q.params()) for q in qclass.queries]
+
+
+def measure_export(server: "Server", query: str, fmt: str = "csv") -> dict:
+    """Stream every hit of a query from /api/export once: rows per second, and the server's memory
+    (its process tree's RSS, sampled every 50 ms) before and at its peak while streaming."""
+    from . import procs
+
+    def tree_rss() -> int:
+        return sum(procs.rss(p) for p in procs.tree(server.proc.pid))
+
+    before = tree_rss()
+    peak = [before]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_rss())
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    started = time.perf_counter()
+    try:
+        conn.request("GET", "/api/export?" + urlencode({"q": query, "format": fmt}))
+        resp = conn.getresponse()
+        rows = size = 0
+        while chunk := resp.read(1 << 16):
+            rows += chunk.count(b"\n")
+            size += len(chunk)
+    finally:
+        conn.close()
+        done.set()
+        watcher.join()
+    seconds = time.perf_counter() - started
+    rows -= 1 if fmt == "csv" else 0  # the header
+    return {"query": query, "format": fmt, "status": resp.status, "rows": rows, "bytes": size,
+            "seconds": seconds, "rows_per_s": rows / seconds if seconds else 0.0,
+            "server_rss_before": before, "server_rss_peak": peak[0]}
 
 
 def run_clients(port: int, qclass: QueryClass, clients: int, runs: int, budget: float) -> Timing:

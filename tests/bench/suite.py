@@ -207,14 +207,20 @@ def _queries(r: dict, size: int, args, data: Path, run_dir: Path) -> None:
 
 
 def _http(r, size, args, data, run_dir, classes) -> None:
+    from archive.store import Store
+    from index.api import open_backend
+
     say(f"[{size:,}] queries over HTTP (1 and 8 clients)")
+    with open_backend(Store(data, readonly=True)) as backend:
+        analyst = queries.analyst_classes(backend.store.conn, backend, args.seed)
     try:
         with serve.Server(data, run_dir / "serve.log") as server:
             r["queries"]["server_start_seconds"] = server.started_in
             for clients in (1, 8):
                 r["queries"][f"http_{clients}"] = {
                     c.name: serve.run_clients(server.port, c, clients, args.queries, args.budget).as_json()
-                    for c in classes}
+                    for c in classes + analyst}
+            r["queries"]["export"] = [serve.measure_export(server, w) for w in ("工作", "发展")]
     except serve.ServerUnavailable as exc:
         r["queries"]["http_error"] = str(exc)
         say(f"[{size:,}] HTTP skipped: {exc}")

@@ -169,6 +169,10 @@ def rows(r: dict) -> list[Row]:
             key = f"p95 {where} {name}"
             out.append(Row(f"  {name}", latency(stats), f"p95 < {limit:.0f} ms" if limit else "",
                            met.get(key, "") if limit else ""))
+    for e in q.get("export", []):
+        out.append(Row(f"Export /api/export {e['format']} of {e['query']!r}",
+                       f"{e['rows']:,} rows in {secs(e['seconds'])} = {e['rows_per_s']:,.0f} rows/s · server RSS "
+                       f"{mb(e['server_rss_before'])} → {mb(e['server_rss_peak'])}", "≥ 50,000 rows/s, flat memory"))
     scan = r.get("scan", {})
     if scan:
         out.append(Row("Anchor: Python scan of all passages p50/p95"))
