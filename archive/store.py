@@ -76,6 +76,8 @@ CREATE TABLE IF NOT EXISTS passages (
     UNIQUE (report_id, passage_no)
 );
 CREATE INDEX IF NOT EXISTS passages_type ON passages(section_type);
+-- Browsing by section type reads (type, report) pairs from this index alone, not the passages.
+CREATE INDEX IF NOT EXISTS passages_type_report ON passages(section_type, report_id);
 """
 
 
