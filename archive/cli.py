@@ -24,7 +24,7 @@ import click
 
 from .errors import ArchiveError, UsageProblem
 from .importer import Importer, walk
-from .model import SECTION_TYPES
+from .model import KINDS, SECTION_TYPES
 from .proc import default_workers
 from .store import Store, data_dir, open_store
 
@@ -62,7 +62,7 @@ def root(hooks: Hooks) -> click.Group:
 
 
 def register(cli: click.Group, hooks: Hooks) -> None:
-    for command in (import_cmd, show, stats, check):
+    for command in (import_cmd, show, stats, check, set_cmd):
         cli.add_command(command)
 
 
@@ -228,3 +228,46 @@ def check(ctx, as_json):
         click.echo("archive and index are consistent" if not problems else f"{len(problems)} problem(s) found")
     if problems:
         ctx.exit(1)
+
+
+def _year(value: str | None) -> int | None | str:
+    if value is None:
+        return "unchanged"
+    if value.lower() in ("none", "unknown", ""):
+        return None
+    if not (value.isdigit() and 1900 <= int(value) <= 2100):
+        raise click.BadParameter("a year such as 2023, or none", param_hint="--year")
+    return int(value)
+
+
+@click.command("set")
+@click.argument("report_id")
+@click.option("--title", default=None, help="The report's title.")
+@click.option("--year", default=None, metavar="YEAR|none", help="The report's year, or none when it is not known.")
+@click.option("--kind", type=click.Choice(list(KINDS)), default=None, help="The kind of report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the corrected report's fields as JSON.")
+@click.pass_context
+def set_cmd(ctx, report_id, title, year, kind, as_json):
+    """Correct a report's title, year or kind (kept across re-import, reindex and reclassify)."""
+    values: dict = {}
+    if title is not None:
+        if not title.strip() or len(title) > 200:
+            raise click.BadParameter("a title of 1 to 200 characters", param_hint="--title")
+        values["title"] = " ".join(title.split())
+    if (parsed := _year(year)) != "unchanged":
+        values["year"] = parsed
+    if kind is not None:
+        values["kind"] = kind
+    if not values:
+        raise click.UsageError("give at least one of --title, --year, --kind")
+    with opened_store(ctx) as store:
+        with store.writer_lock(wait=60):
+            row = store.correct(report_id, values)
+            provenance = store.provenance(report_id)
+    if as_json:
+        echo_json({"report_id": report_id, "title": row["title"], "year": row["year"], "kind": row["kind"],
+                   "provenance": provenance})
+        return
+    for field in values:
+        click.echo(f"{field}: {row[field] if row[field] is not None else 'none'} "
+                   f"(was {provenance[field]['derived'] or 'none'} from the text)")

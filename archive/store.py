@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS passages (
     UNIQUE (report_id, passage_no)
 );
 CREATE INDEX IF NOT EXISTS passages_type ON passages(section_type);
+-- Where a report's title, year or kind came from when not derived from its text: a manifest beside the
+-- files, or a correction (archive set). A correction outlives re-imports, reindexing and reclassifying.
+CREATE TABLE IF NOT EXISTS report_fields (
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    field TEXT NOT NULL CHECK (field IN ('title', 'year', 'kind')),
+    source TEXT NOT NULL CHECK (source IN ('manifest', 'corrected')),
+    derived TEXT,  -- the value the text gave, kept so a correction can be seen beside it
+    set_at TEXT NOT NULL,
+    PRIMARY KEY (report_id, field)
+);
 -- Browsing by section type reads (type, report) pairs from this index alone, not the passages.
 CREATE INDEX IF NOT EXISTS passages_type_report ON passages(section_type, report_id);
 """
@@ -346,7 +356,43 @@ class Store:
                 "SELECT passage_no, section_type, heading, is_heading, text FROM passages "
                 "WHERE report_id = ? ORDER BY passage_no", [report_id])
         ]
+        obj["provenance"] = self.provenance(report_id)
         return obj
+
+    def provenance(self, report_id: str) -> dict[str, dict]:
+        """For each of title, year and kind not derived from the text: {"source": "manifest"|"corrected",
+        "derived": what the text gave, "set_at"}."""
+        rows = self.conn.execute("SELECT field, source, derived, set_at FROM report_fields WHERE report_id = ?",
+                                 (report_id,)).fetchall()
+        return {f: {"source": s, "derived": d, "set_at": t} for f, s, d, t in rows}
+
+    # -- corrections ---------------------------------------------------------------
+
+    def correct(self, report_id: str, values: dict, *, source: str = "corrected") -> dict:
+        """Set title, year (an int or None) or kind of a report, remembering the derived value and where the
+        new one came from; returns the report row as it now stands. Facet data readers hold is refreshed
+        through ``facets_generation``."""
+        unknown = set(values) - {"title", "year", "kind"}
+        if unknown:
+            raise ArchiveError(f"cannot set {', '.join(sorted(unknown))}: only title, year and kind")
+        with self.transaction():
+            row = self.report_row(report_id)
+            for field, value in values.items():
+                had = self.conn.execute("SELECT derived FROM report_fields WHERE report_id = ? AND field = ?",
+                                        (report_id, field)).fetchone()
+                derived = had[0] if had else (None if row[field] is None else str(row[field]))
+                self.conn.execute("INSERT OR REPLACE INTO report_fields VALUES (?, ?, ?, ?, ?)",
+                                  (report_id, field, source, derived, now()))
+                self.conn.execute(f"UPDATE reports SET {field} = ? WHERE report_id = ?", (value, report_id))
+            self.conn.execute("INSERT INTO meta VALUES ('facets_generation', '1') ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        return self.report_row(report_id)
+
+    def facets_generation(self) -> int:
+        """Bumped whenever a stored report's year, kind or passages' types change in place (corrections,
+        reclassifying): readers that keep facet data warm reload it when it moves."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'facets_generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def copy(self, report_id: str, copy_id: int | None = None) -> dict:
         sql = "SELECT * FROM copies WHERE report_id = ?"

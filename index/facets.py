@@ -30,9 +30,16 @@ class FacetTable:
     #: Characters in each passage: how much text a year holds, to normalise counts by it (trends).
     chars: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
+    generation: int = 0  # the store's facets_generation these arrays were loaded at
 
     def refresh(self, store: Store) -> None:
-        """Load the passages added since the last refresh."""
+        """Load the passages added since the last refresh; everything again when stored reports were
+        corrected or reclassified in place (their year, kind or section types moved)."""
+        generation = store.facets_generation()
+        if generation != self.generation:
+            fresh = FacetTable()
+            fresh.generation = generation
+            self.__dict__.update(fresh.__dict__)
         top = store.max_passage_id()
         if top <= self.top:
             return

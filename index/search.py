@@ -86,7 +86,7 @@ class Searcher:
         self.facet_table = FacetTable()
         self.scorer = Scorer()
         self._browse: dict[tuple, dict] = {}  # report facets of browsing, per filters, for one archive state
-        self._browse_top = -1
+        self._browse_top: tuple = ()
 
     def __enter__(self) -> Searcher:
         return self
@@ -350,9 +350,10 @@ class Searcher:
     def _cached(self, key: tuple, compute):
         """A value that depends only on the archive's passages (not on a query), kept until they change."""
         key = tuple(tuple(sorted(k)) if isinstance(k, (list, tuple)) else k for k in key)
-        if self._browse_top != self.facet_table.top:
+        state = (self.facet_table.top, self.facet_table.generation)
+        if self._browse_top != state:
             self._browse.clear()
-            self._browse_top = self.facet_table.top
+            self._browse_top = state
         if key not in self._browse:
             if len(self._browse) > 256:
                 self._browse.clear()

@@ -204,3 +204,30 @@ def test_import_off_a_terminal_says_how_far_it_has_got_and_verbose_lists_reports
     added = [line for line in result.output.splitlines() if line.startswith("added ") and " — " in line]
     listed = json.loads(run("show", "--json", added[0].split()[1].rstrip(":"), data=tmp_path / "data").output)
     assert len(added) == int(re.search(r"added (\d+) reports", result.output).group(1)) and listed["title"]
+
+
+def test_set_corrects_title_year_and_kind_and_search_sees_it(tmp_path, inbox):
+    data = tmp_path / "data"
+    added = json.loads(run("import", "--json", str(inbox), data=data).output)["added"]
+    rid = added[0]["report_id"]
+    before = json.loads(run("show", "--json", rid, data=data).output)
+    out = run("set", rid, "--title", "更正后的标题", "--year", "2018", "--kind", "工作总结", "--json", data=data)
+    assert out.exit_code == 0, out.output
+    fixed = json.loads(run("show", "--json", rid, data=data).output)
+    assert (fixed["title"], fixed["year"], fixed["kind"]) == ("更正后的标题", 2018, "工作总结")
+    assert fixed["provenance"]["year"]["source"] == "corrected"
+    assert fixed["provenance"]["year"]["derived"] == (str(before["year"]) if before["year"] else None)
+    hits = json.loads(run("search", "--json", "--year", "2018", "--limit", "100", "的", data=data).output)["hits"]
+    assert hits and {h["report_id"] for h in hits} == {rid} and hits[0]["title"] == "更正后的标题"
+    assert run("set", rid, "--year", "none", data=data).exit_code == 0
+    assert json.loads(run("show", "--json", rid, data=data).output)["year"] is None
+    again = json.loads(run("import", "--json", str(inbox), data=data).output)  # re-import keeps the correction
+    assert again["added"] == [] and json.loads(run("show", "--json", rid, data=data).output)["title"] == "更正后的标题"
+
+
+@pytest.mark.parametrize("args", [["--year", "20x3"], ["--kind", "小说"], [], ["--title", " "]])
+def test_set_refuses_what_it_cannot_store(tmp_path, inbox, args):
+    data = tmp_path / "data"
+    rid = json.loads(run("import", "--json", str(inbox), data=data).output)["added"][0]["report_id"]
+    assert run("set", rid, *args, data=data).exit_code == 2
+    assert run("set", "0000000000000000", "--year", "2020", data=data).exit_code == 1

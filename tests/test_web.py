@@ -709,3 +709,18 @@ def test_compare_form_and_missing_report(client, db):
     assert 'name="b"' in get(client, f"/compare?a={rid}")
     assert client.get(f"/compare?a={rid}&b=0000000000000000").status_code == 404
     assert f'href="/compare?a={rid}"' in get(client, f"/r/{rid}")
+
+
+def test_report_page_says_when_a_value_was_corrected(sample_copy):
+    from tests.conftest import run
+
+    client = create_app({"TESTING": True, "DATA_DIR": str(sample_copy)}).test_client()
+    rid = client.get("/api/reports?sort=title").get_json()["reports"][0]["report_id"]
+    before = client.get(f"/api/reports/{rid}").get_json()
+    assert before["provenance"] == {}
+    assert run("set", rid, "--kind", "工作总结", data=sample_copy).exit_code == 0
+    markup = get(client, f"/r/{rid}")
+    assert f"已更正，正文为“{before['kind']}”" in markup
+    assert client.get(f"/api/reports/{rid}").get_json()["provenance"]["kind"]["source"] == "corrected"
+    facets = client.get("/api/search?q=%E7%9A%84&kind=%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93&limit=100").get_json()
+    assert rid in {h["report_id"] for h in facets["hits"]}  # the warm facet data saw the correction
