@@ -52,7 +52,7 @@ SIGNATURE_BYTES = NUM_PERM * 2
 PLACEHOLDER = "#"
 
 # Masks stand for numbers as often as for names (xxxx亿斤, **人次, 张某, 某某同志), so both become one placeholder.
-_MASK = re.compile(r"[*＊]+|(?<![a-z])[x×]{2,}(?![a-z])|[○〇]{2,}|某+(?![些种])")
+_MASK = re.compile(r"[*＊]+|(?<![a-z])[x×]{2,}|[○〇]{2,}|某+(?![些种])")
 _NUMBER = re.compile(r"\d+(?:[.．]\d+)?")
 _NOT_WORD = re.compile(r"[^\w\x01]+|_+")
 _RUN = re.compile("\x01+")

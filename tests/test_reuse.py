@@ -235,3 +235,14 @@ def test_reuse_signatures_of_a_report_added_twice_has_both_runs():
     index.add("a", [(2, OTHER)])
     assert [no for no, _ in index.signatures_of("a")] == [1, 2]
     assert index.signatures_of("missing") == []
+
+
+@pytest.mark.parametrize("masked, plain", [
+    ("国家xxA级旅游景区", "国家4A级旅游景区"),
+    ("国家XXA级旅游景区", "国家5A级旅游景区"),
+    ("粮食产量达xxxx亿斤", "粮食产量达1300亿斤"),
+    ("参训人员达**余人次", "参训人员达120余人次"),
+    ("××同志", "某某同志"),
+])
+def test_reuse_masked_figure_normalises_like_the_figure(masked, plain):
+    assert normalise(masked) == normalise(plain)
