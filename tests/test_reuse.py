@@ -199,12 +199,12 @@ def test_reuse_passage_in_many_reports_is_found_through_the_directory(corpus_run
 def test_reuse_level_find_equals_a_binary_search():
     import numpy as np
 
-    from archive.reuse import KEY_BITS, _Level
+    from archive.reuse_bands import KEY_BITS, Level
 
     rng = np.random.default_rng(7)
     keys = np.sort(np.concatenate([rng.integers(0, 1 << KEY_BITS, 100_000, dtype=np.uint64),
                                    np.full(50, 12345, dtype=np.uint64)]))
-    level = _Level.of(keys, np.arange(len(keys), dtype=np.int32))
+    level = Level.of(keys, np.arange(len(keys), dtype=np.int32))
     assert level.bounds is not None
     queries = np.concatenate([keys[rng.integers(0, len(keys), 500)], rng.integers(0, 1 << KEY_BITS, 500, dtype=np.uint64),
                               np.array([12345, 0, (1 << KEY_BITS) - 1], dtype=np.uint64)])
