@@ -19,7 +19,7 @@ same stock sentences ≤ 0.35; the most alike other pair the LSH proposes
 (short paragraphs of the same vocabulary sentences) 0.53. With 4-grams the
 gap is 0.61 / 0.47, with 5-grams 0.53 / 0.42: narrower, so 3-grams. The
 index decides on the signatures' estimate (a store has no text at hand
-when it rebuilds): planted pairs estimate ≥ 0.64, all others ≤ 0.52, and
+when it rebuilds): planted pairs estimate ≥ 0.62, all others ≤ 0.52, and
 ``THRESHOLD`` = 0.58 sits between. 32 bands of 4 rows make a pair at
 J = 0.6 a candidate with probability 0.989, at 0.69 with 0.9997, at 0.1
 with 0.003. ``MIN_CHARS`` = 40: one stock sentence of the vocabulary
