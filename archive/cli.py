@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 import click
 
 from .errors import ArchiveError, UsageProblem
+from . import reused
 from .importer import Importer, walk
 from .model import KINDS, SECTION_TYPES
 from .proc import default_workers
@@ -62,7 +63,7 @@ def root(hooks: Hooks) -> click.Group:
 
 
 def register(cli: click.Group, hooks: Hooks) -> None:
-    for command in (import_cmd, show, stats, check, set_cmd):
+    for command in (import_cmd, show, stats, check, set_cmd, reuse):
         cli.add_command(command)
 
 
@@ -110,7 +111,10 @@ def import_cmd(ctx, paths, as_json, workers, wait, verbose):
             progress = None if as_json else ("bar" if sys.stderr.isatty() else "lines")
             summary = _run_import(store, paths, workers, progress=progress)
             if progress == "lines" and summary.added:
-                click.echo(f"importing: read {_read(summary)} files; indexing the new passages…", err=True)
+                click.echo(f"importing: read {_read(summary)} files; finding reused passages and indexing…", err=True)
+            found = reused.sync(store)
+            if found.matches:
+                notes.append(f"found {found.matches} passages shared between reports in {found.seconds:.1f} s")
             for hook in ctx.obj.hooks.after_write:
                 notes += hook(store)
     elapsed = time.monotonic() - started
@@ -268,6 +272,27 @@ def set_cmd(ctx, report_id, title, year, kind, as_json):
         echo_json({"report_id": report_id, "title": row["title"], "year": row["year"], "kind": row["kind"],
                    "provenance": provenance})
         return
-    for field in values:
-        click.echo(f"{field}: {row[field] if row[field] is not None else 'none'} "
-                   f"(was {provenance[field]['derived'] or 'none'} from the text)")
+    for name in values:
+        click.echo(f"{name}: {row[name] if row[name] is not None else 'none'} "
+                   f"(was {provenance[name]['derived'] or 'none'} from the text)")
+
+
+@click.command()
+@click.argument("report_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the 查重 report as JSON.")
+@click.pass_context
+def reuse(ctx, report_id, as_json):
+    """Which passages of a report other reports hold too (查重): the share of its text, each passage's sources."""
+    with opened_store(ctx, readonly=True) as store:
+        out = reused.detail(store, report_id)
+    if as_json:
+        echo_json(out)
+        return
+    click.secho(out["title"], bold=True)
+    click.echo(f"{out['reuse_ratio']:.1%} of the text is found in other reports "
+               f"({len(out['shared'])} passages)")
+    for s in out["shared"]:
+        click.echo()
+        click.echo(f"[{s['passage_no']}] {s['text'][:80]}{'…' if len(s['text']) > 80 else ''}")
+        for a in s["also_in"]:
+            click.echo(f"    {a['year'] or '年份不详'} {a['title']} [{a['passage_no']}] ({a['similarity']:.0%})")

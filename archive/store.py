@@ -76,6 +76,18 @@ CREATE TABLE IF NOT EXISTS passages (
     UNIQUE (report_id, passage_no)
 );
 CREATE INDEX IF NOT EXISTS passages_type ON passages(section_type);
+-- Passage reuse (archive/reused.py): each passage's MinHash signature, and pairs of passages of different
+-- reports that are the same or near-identical, stored in both directions.
+CREATE TABLE IF NOT EXISTS reuse_signatures (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(id),
+    signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passage_reuse (
+    passage_id INTEGER NOT NULL REFERENCES passages(id),
+    other_passage_id INTEGER NOT NULL REFERENCES passages(id),
+    similarity REAL NOT NULL,
+    PRIMARY KEY (passage_id, other_passage_id)
+) WITHOUT ROWID;
 -- Where a report's title, year or kind came from when not derived from its text: a manifest beside the
 -- files, or a correction (archive set). A correction outlives re-imports, reindexing and reclassifying.
 CREATE TABLE IF NOT EXISTS report_fields (
@@ -357,7 +369,22 @@ class Store:
                 "WHERE report_id = ? ORDER BY passage_no", [report_id])
         ]
         obj["provenance"] = self.provenance(report_id)
+        reuse = self.passage_reuse(report_id)
+        for p in obj["passages"]:
+            p["reuse"] = reuse.get(p["passage_no"])
+        chars = sum(len(p["text"]) for p in obj["passages"])
+        obj["reuse_ratio"] = round(sum(len(p["text"]) for p in obj["passages"] if p["reuse"]) / chars, 4) if chars else 0.0
         return obj
+
+    def passage_reuse(self, report_id: str) -> dict[int, dict]:
+        """passage_no → {"reports": how many other reports hold the passage (or a near-identical one),
+        "earliest_year": the earliest of their years} for the report's passages found elsewhere."""
+        rows = self.conn.execute(
+            "SELECT p.passage_no, count(DISTINCT op.report_id), min(orep.year) FROM passages p "
+            "JOIN passage_reuse r ON r.passage_id = p.id JOIN passages op ON op.id = r.other_passage_id "
+            "JOIN reports orep ON orep.report_id = op.report_id "
+            "WHERE p.report_id = ? AND op.report_id != p.report_id GROUP BY p.passage_no", (report_id,)).fetchall()
+        return {no: {"reports": n, "earliest_year": year} for no, n, year in rows}
 
     def provenance(self, report_id: str) -> dict[str, dict]:
         """For each of title, year and kind not derived from the text: {"source": "manifest"|"corrected",
@@ -384,9 +411,13 @@ class Store:
                 self.conn.execute("INSERT OR REPLACE INTO report_fields VALUES (?, ?, ?, ?, ?)",
                                   (report_id, field, source, derived, now()))
                 self.conn.execute(f"UPDATE reports SET {field} = ? WHERE report_id = ?", (value, report_id))
-            self.conn.execute("INSERT INTO meta VALUES ('facets_generation', '1') ON CONFLICT(key) "
-                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            self.bump_facets_generation()
         return self.report_row(report_id)
+
+    def bump_facets_generation(self) -> None:
+        """Within a write: tell warm readers that stored facet data changed in place."""
+        self.conn.execute("INSERT INTO meta VALUES ('facets_generation', '1') ON CONFLICT(key) "
+                          "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     def facets_generation(self) -> int:
         """Bumped whenever a stored report's year, kind or passages' types change in place (corrections,

@@ -249,6 +249,15 @@ def validate_filters(sections=(), years=(), kinds=()) -> None:
             raise QueryError("unknown_kind", value=str(k)[:20], choices=", ".join(KINDS))
 
 
+#: Hiding boilerplate: leave out passages found in at least this many reports (2 or more; 0 is off).
+MAX_HIDE_COMMON = 1000
+
+
+def validate_hide(hide_common: int) -> None:
+    if hide_common and not (2 <= hide_common <= MAX_HIDE_COMMON):
+        raise QueryError("bad_hide", max=MAX_HIDE_COMMON)
+
+
 def validate_page(offset: int, limit: int, sort: str = "relevance", group: str = "passage",
                   after: str | None = None) -> None:
     if not (0 <= offset <= MAX_OFFSET):
@@ -267,11 +276,14 @@ class SearchBackend(Protocol):
     """Answers queries over one archive. Long-lived and thread-safe: one per process, kept warm."""
 
     def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
-               sort: str = "relevance", group: str = "passage", after: str | None = None) -> SearchResult:
+               sort: str = "relevance", group: str = "passage", after: str | None = None,
+               hide_common: int = 0) -> SearchResult:
         """One page of hits (or of reports) in ``sort`` order, from ``offset`` or past the cursor
-        ``after`` (no depth limit), with the totals and the facet counts of all hits."""
+        ``after`` (no depth limit), with the totals and the facet counts of all hits; ``hide_common``
+        leaves out passages found in that many reports or more."""
 
-    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance") -> list[int]:
+    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance",
+            hide_common: int = 0) -> list[int]:
         """Every matching passage id, in ``sort`` order (export)."""
 
     def count(self, text: str, *, sections=(), years=(), kinds=()) -> int: ...

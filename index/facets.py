@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from archive.model import KINDS, SECTION_TYPES
+from archive import reused
 from archive.store import Store
 
 from .api import UNKNOWN_YEAR
@@ -29,6 +30,8 @@ class FacetTable:
     report: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     #: Characters in each passage: how much text a year holds, to normalise counts by it (trends).
     chars: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
+    #: Other reports holding each passage (or a near-identical one): what hiding boilerplate filters on.
+    reused: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
     generation: int = 0  # the store's facets_generation these arrays were loaded at
 
@@ -45,7 +48,7 @@ class FacetTable:
             return
         rows = store.facet_rows(self.top, top)
         size = top + 1
-        for name in ("section", "year", "kind", "report", "chars"):
+        for name in ("section", "year", "kind", "report", "chars", "reused"):
             old = getattr(self, name)
             grown = np.zeros(size, old.dtype)
             grown[: len(old)] = old
@@ -59,6 +62,8 @@ class FacetTable:
             self.kind[pid] = self.kinds.index(kind) + 1
             self.report[pid] = report
             self.chars[pid] = chars
+        for pid, others in reused.counts(store, self.top, top):
+            self.reused[pid] = others
         self.top = top
 
     def mask(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:

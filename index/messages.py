@@ -34,6 +34,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_cursor": "the cursor (after=) is not one this search gave, or belongs to another sort or grouping",
         "cursor_and_offset": "give either offset or after (a cursor), not both",
         "trend_queries": "a trend compares 1 to {max} queries",
+        "bad_hide": "hiding boilerplate takes a number of reports from 2 to {max}",
     },
     "zh": {
         "empty": "请输入词语，或用引号括起的“精确短语”。",
@@ -58,6 +59,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_cursor": "翻页游标无效，或属于另一种排序或分组；请从第一页重新开始。",
         "cursor_and_offset": "偏移量和翻页游标只能给出一个。",
         "trend_queries": "趋势图一次比较 1 到 {max} 个查询。",
+        "bad_hide": "隐藏套话的报告数须在 2 到 {max} 之间。",
     },
 }
 

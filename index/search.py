@@ -20,7 +20,7 @@ from archive.store import Store
 
 from . import cursor, phrase
 from .api import (HITS_PER_REPORT, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, validate_filters,
-                  validate_page)
+                  validate_hide, validate_page)
 from .facets import FacetTable
 from .highlight import spans, window
 from .indexer import index_dir
@@ -166,11 +166,16 @@ class Searcher:
             return result
         raise QueryError("only_exclusion")
 
-    def _matches(self, tree: Node, sections, years, kinds, unfiltered: list | None = None
+    def _matches(self, tree: Node, sections, years, kinds, unfiltered: list | None = None, hide_common: int = 0
                  ) -> tuple[np.ndarray, np.ndarray]:
         """Every matching passage id, filtered, and its score (``unfiltered`` receives the ids before
-        the filters, for the facet options)."""
+        the facet filters, for the facet options). ``hide_common``: leave out passages found in that many
+        reports or more (boilerplate)."""
         pids, scores = self._eval(tree)
+        if hide_common:
+            table = self.facet_table
+            keep = table.reused[np.where(pids <= table.top, pids, 0)] + 1 < hide_common
+            pids, scores = pids[keep], scores[keep]
         if unfiltered is not None:
             unfiltered.append(pids)
         keep = self.facet_table.mask(pids, sections, years, kinds)
@@ -213,16 +218,18 @@ class Searcher:
         return chosen[order][:k]
 
     def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
-               sort: str = "relevance", group: str = "passage", after: str | None = None) -> SearchResult:
+               sort: str = "relevance", group: str = "passage", after: str | None = None,
+               hide_common: int = 0) -> SearchResult:
         started = time.perf_counter()
         validate_page(offset, limit, sort, group, after)
+        validate_hide(hide_common)
         validate_filters(sections, years, kinds)
         tree = parse(text)
         cut = cursor.decode(after, sort, group) if after else None
         with self._lock:
             self._refresh()
             unfiltered: list = []
-            pids, scores = self._matches(tree, sections, years, kinds, unfiltered)
+            pids, scores = self._matches(tree, sections, years, kinds, unfiltered, hide_common)
             table = self.facet_table
             result = SearchResult(text, len(pids), offset, [], table.counts(pids), terms=highlight_terms(tree),
                                   total_reports=table.report_count(pids), sort=sort, group=group)
@@ -287,14 +294,16 @@ class Searcher:
             last = order[heads[offset + len(chosen) - 1]]
             result.next = cursor.encode([key[last] for key in keys], result.sort, result.group)
 
-    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance") -> list[int]:
+    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance",
+            hide_common: int = 0) -> list[int]:
         """Every matching passage id, in ``sort`` order (for export)."""
         validate_page(0, 0, sort)
+        validate_hide(hide_common)
         validate_filters(sections, years, kinds)
         tree = parse(text)
         with self._lock:
             self._refresh()
-            pids, scores = self._matches(tree, sections, years, kinds)
+            pids, scores = self._matches(tree, sections, years, kinds, hide_common=hide_common)
             keys = self._keys(pids, scores, sort)
             return pids[np.lexsort(list(reversed(keys)))].tolist() if len(pids) else []
 

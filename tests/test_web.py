@@ -724,3 +724,30 @@ def test_report_page_says_when_a_value_was_corrected(sample_copy):
     assert client.get(f"/api/reports/{rid}").get_json()["provenance"]["kind"]["source"] == "corrected"
     facets = client.get("/api/search?q=%E7%9A%84&kind=%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93&limit=100").get_json()
     assert rid in {h["report_id"] for h in facets["hits"]}  # the warm facet data saw the correction
+
+
+# -- reuse ------------------------------------------------------------------------------------
+
+
+def test_reuse_badges_page_boilerplate_and_hiding(client, db):
+    wang = db.execute("SELECT report_id FROM reports WHERE title LIKE '%王某%'").fetchone()[0]
+    report = client.get(f"/api/reports/{wang}").get_json()
+    shared = [p for p in report["passages"] if p["reuse"]]
+    assert shared and report["reuse_ratio"] > 0  # two reports written on one template
+    markup = get(client, f"/r/{wang}")
+    assert markup.count('class="reuse-badge"') == len(shared)
+    assert f"这段文字还出现在 {shared[0]['reuse']['reports']} 份报告中" in markup
+    page = get(client, f"/r/{wang}/reuse")
+    assert page.count('<section class="shared"') == len(shared) and "并排比较" in page
+    api = client.get(f"/api/reports/{wang}/reuse").get_json()
+    assert api["reuse_ratio"] == report["reuse_ratio"] and api["shared"][0]["also_in"][0]["report_id"]
+    top = get(client, "/boilerplate")
+    assert "份报告" in top and 'class="repeated"' in top
+    text = shared[0]["text"]
+    phrase = text[:12]
+    everything = client.get("/api/search", query_string={"q": f'"{phrase}"', "limit": 100}).get_json()
+    hidden = client.get("/api/search", query_string={"q": f'"{phrase}"', "limit": 100, "hide": 2}).get_json()
+    assert everything["total"] > hidden["total"]
+    assert all(h["text"] != text for h in hidden["hits"])
+    assert client.get("/api/search?q=x&hide=1").status_code == 400
+    assert "已隐藏在 ≥2 份报告中出现的段落" in get(client, f"/?q=%22{phrase}%22&hide=2")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
+from archive import reused
 from archive.store import Store
 
 from index.api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, UNKNOWN_YEAR, export_rows, export_text, result_json,
@@ -19,8 +20,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_REPORT_OFFSET = 10_000_000
 
 
-SEARCH_PARAMS = {"q", "offset", "limit", "sort", "group", "after", *FACETS}
-EXPORT_PARAMS = {"q", "sort", "format", *FACETS}
+SEARCH_PARAMS = {"q", "offset", "limit", "sort", "group", "after", "hide", *FACETS}
+EXPORT_PARAMS = {"q", "sort", "format", "hide", *FACETS}
 REPORTS_PARAMS = {"offset", "limit", "sort", "format", *FACETS}
 TREND_PARAMS = {"q", "format", *FACETS}
 REPORT_FIELDS = ("report_id", "title", "year", "kind", "url")
@@ -47,6 +48,7 @@ def search():
     limit = bounded_int(args, "limit", 10, 0, MAX_LIMIT)
     result = get_backend().search(args.get("q", ""), offset=offset, limit=limit, sort=args.get("sort", "relevance"),
                                   group=args.get("group", "passage"), after=args.get("after") or None,
+                                  hide_common=bounded_int(args, "hide", 0, 0, 1000),
                                   **Filters.from_args(args).search_kwargs())
     return jsonify(result_json(result, public_urls()))
 
@@ -81,7 +83,7 @@ def export():
     if fmt not in EXPORT_FORMATS:
         abort(400, description=f"format must be one of {', '.join(EXPORT_FORMATS)}")
     ids = get_backend().ids(args.get("q", ""), sort=args.get("sort", "relevance"),
-                            **Filters.from_args(args).search_kwargs())
+                            hide_common=bounded_int(args, "hide", 0, 0, 1000), **Filters.from_args(args).search_kwargs())
     urls, data_dir = public_urls(), current_app.config["DATA_DIR"]
 
     def pieces():  # outlives the request's own store: it has a connection of its own
@@ -126,3 +128,13 @@ def reports():
 @bp.get("/reports/<report_id>")
 def report(report_id: str):
     return jsonify(get_store().report(report_id))
+
+
+@bp.get("/reports/<report_id>/reuse")
+def report_reuse(report_id: str):
+    """Each passage other reports hold too, with ``also_in``: [{report_id, passage_no, year, similarity}]."""
+    detail = reused.detail(get_store(), report_id)
+    for s in detail["shared"]:
+        s["also_in"] = [{k: a[k] for k in ("report_id", "passage_no", "year", "title", "similarity")}
+                        for a in s["also_in"]]
+    return jsonify(detail)

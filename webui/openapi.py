@@ -20,6 +20,8 @@ _FILTERS = [
 ]
 _Q = {"name": "q", "in": "query", "required": True, "description": "查询：词语、\"精确短语\"、OR、-排除、括号",
       "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}, "example": '"两个维护"'}
+_HIDE = {"name": "hide", "in": "query", "description": "隐藏套话：不返回在至少这么多份报告中出现的段落（2 起）",
+         "schema": {"type": "integer", "minimum": 2, "maximum": 1000}}
 _ERROR = {"description": "参数或查询有误：error（英文）与 message_zh（中文）说明原因",
           "content": {"application/json": {"schema": {"type": "object", "properties": {
               "error": {"type": "string"}, "message_zh": {"type": "string"}}}}}}
@@ -47,14 +49,15 @@ def document() -> dict:
                                _param("limit", "每页条数", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}, 10),
                                _param("offset", "偏移量（有上限；更深请用 after）",
                                       {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, 0),
-                               _param("after", "上一页回答中的 next 游标：翻页没有深度限制", {"type": "string"})],
+                               _param("after", "上一页回答中的 next 游标：翻页没有深度限制", {"type": "string"}),
+                               _HIDE],
                 "responses": {"200": {"description": "query, total, total_reports, offset, sort, group, next, "
                                                      "hits 或 reports, facets, report_facets, facet_options"},
                               "400": _ERROR}}},
             "/api/export": {"get": {
                 "summary": "导出全部匹配段落（流式，无上限）",
                 "parameters": [_Q, *_FILTERS,
-                               _param("sort", "排序", {"type": "string", "enum": list(SORTS)}),
+                               _param("sort", "排序", {"type": "string", "enum": list(SORTS)}), _HIDE,
                                _param("format", "csv：UTF-8 带 BOM 与表头；jsonl：每行一个对象",
                                       {"type": "string", "enum": list(EXPORT_FORMATS)}, "csv")],
                 "responses": {"200": {"description": "列：" + ", ".join(EXPORT_FIELDS)}, "400": _ERROR}}},

@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from archive import reused
 from archive.compare import compare as compare_reports
 from archive.errors import ArchiveError, NotFound
 from archive.model import SECTION_TYPES
@@ -77,11 +78,16 @@ VIEWS = {"reports": "按报告", "passages": "按段落"}
 MAX_SHOWN_PAGE = 10**9
 
 
+#: Hiding boilerplate: the choices offered, and the one offered first.
+HIDE_CHOICES = (3, 5, 10)
+HIDE_DEFAULT = 5
+
+
 def _carried(**changes) -> dict:
-    """This page's order and view, which every link keeps unless it changes them."""
-    kept = {"sort": request.args.get("sort"), "view": request.args.get("view")}
+    """This page's order, view and boilerplate setting, which every link keeps unless it changes them."""
+    kept = {"sort": request.args.get("sort"), "view": request.args.get("view"), "hide": request.args.get("hide")}
     kept.update(changes)
-    return {k: v for k, v in kept.items() if v and (k, v) not in (("sort", "relevance"), ("view", "reports"))}
+    return {k: v for k, v in kept.items() if v and (k, v) not in (("sort", "relevance"), ("view", "reports"), ("hide", "0"))}
 
 
 def _search_url(q: str, filters: Filters, page: int = 1, after: str | None = None, **changes) -> str:
@@ -110,12 +116,14 @@ def search():
     sort = _choice("sort", SORT_LABELS, "relevance")
     view = _choice("view", VIEWS, "reports")
     after = request.args.get("after") or None
+    hide = bounded_int(request.args, "hide", 0, 0, 1000, "隐藏套话的报告数须是 2 到 1000 之间的整数。")
     max_page = current_app.config["MAX_PAGE"]
     page = bounded_int(request.args, "page", 1, 1, MAX_SHOWN_PAGE if after else max_page,
                        f"页码必须是 1 到 {max_page} 之间的整数；更深的结果请用“下一页”逐页翻看。")
     size = current_app.config["PAGE_SIZE"]
     page_context = {"q": q, "filters": filters, "no_filters": Filters(), "search_url": _search_url,
-                    "examples": EXAMPLES, "sort": sort, "view": view, "SORT_LABELS": SORT_LABELS, "VIEWS": VIEWS}
+                    "examples": EXAMPLES, "sort": sort, "view": view, "SORT_LABELS": SORT_LABELS, "VIEWS": VIEWS,
+                    "hide": hide, "HIDE_CHOICES": HIDE_CHOICES, "HIDE_DEFAULT": HIDE_DEFAULT}
     if not q:
         try:
             browse = get_backend().report_facets()
@@ -125,7 +133,8 @@ def search():
     backend = get_backend()
     try:
         result = backend.search(q, offset=0 if after else (page - 1) * size, limit=size, sort=sort, after=after,
-                                group="report" if view == "reports" else "passage", **filters.search_kwargs())
+                                group="report" if view == "reports" else "passage", hide_common=hide,
+                                **filters.search_kwargs())
     except QueryError as exc:
         return render_template("search.html", error=exc.message("zh"), result=None, **page_context), 400
     units = result.total_reports if view == "reports" else result.total
@@ -139,7 +148,8 @@ def search():
                            spark=spark, trend_url=url_for("views.trend", q=q, **filters.params()),
                            widen=_widen(backend, q, filters) if not result.total and filters else [],
                            export_url=lambda fmt: url_for("api.export", q=q, format=fmt, **filters.params(),
-                                                          **({"sort": sort} if sort != "relevance" else {})),
+                                                          **({"sort": sort} if sort != "relevance" else {}),
+                                                          **({"hide": hide} if hide else {})),
                            **page_context)
 
 
@@ -275,6 +285,23 @@ def citation(report_id: str, passage_no: int):
     disposition = "inline" if fmt == "gbt7714" else "attachment"
     return Response(render(cited), content_type=content_type,
                     headers={"Content-Disposition": f'{disposition}; filename="{cite.file_name(cited, fmt)}"'})
+
+
+@bp.get("/r/<report_id>/reuse")
+def reuse(report_id: str):
+    """A 查重 report: which of this report's passages other reports hold, each beside its sources."""
+    _report_or_404(report_id)
+    return render_template("reuse.html", detail=reused.detail(get_store(), report_id), q="")
+
+
+@bp.get("/boilerplate")
+def boilerplate():
+    """The passages found in the most reports (套话), per section type."""
+    section = request.args.get("section") or None
+    if section is not None and section not in SECTION_TYPES:
+        abort(400, description=f"没有这种栏目类型：{section[:20]}。")
+    return render_template("boilerplate.html", rows=reused.most_repeated(get_store(), section, 50), section=section,
+                           q="")
 
 
 @bp.get("/compare")
