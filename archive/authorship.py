@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .structure import heading_level
 from .text import fold
-from .authorship_places import MASK, MUNICIPALITIES, city_tier, provinces_in, zhou_tier
+from .authorship_places import MASK, MUNICIPALITIES, REGIONS, city_tier, provinces_in, zhou_tier  # noqa: F401
 
 #: The roles, normalised; a concurrent chain (局党组书记、局长) gives the post that ranks first here.
 #: Variants: 代/代理X → X; 自治区党委书记 → 省委书记; 州委/地委/盟委书记 → 市委书记; 旗委书记 → 县委书记;

@@ -25,6 +25,7 @@ import click
 from .errors import ArchiveError, UsageProblem
 from . import reused
 from .importer import Importer, walk
+from .authorship import LEVELS, REGIONS, ROLES
 from .model import KINDS, SECTION_TYPES
 from .proc import default_workers
 from .store import Store, data_dir, open_store
@@ -249,10 +250,13 @@ def _year(value: str | None) -> int | None | str:
 @click.option("--title", default=None, help="The report's title.")
 @click.option("--year", default=None, metavar="YEAR|none", help="The report's year, or none when it is not known.")
 @click.option("--kind", type=click.Choice(list(KINDS)), default=None, help="The kind of report.")
+@click.option("--role", default=None, metavar="ROLE|none", help="The author's post (职务), e.g. 县委书记.")
+@click.option("--level", default=None, metavar="LEVEL|none", help=f"The author's level: {', '.join(LEVELS)}.")
+@click.option("--region", default=None, metavar="PROVINCE|none", help="The author's province, e.g. 浙江.")
 @click.option("--json", "as_json", is_flag=True, help="Print the corrected report's fields as JSON.")
 @click.pass_context
-def set_cmd(ctx, report_id, title, year, kind, as_json):
-    """Correct a report's title, year or kind (kept across re-import, reindex and reclassify)."""
+def set_cmd(ctx, report_id, title, year, kind, role, level, region, as_json):
+    """Correct a report's title, year, kind, or who wrote it (kept across re-import, reindex and reclassify)."""
     values: dict = {}
     if title is not None:
         if not title.strip() or len(title) > 200:
@@ -262,8 +266,16 @@ def set_cmd(ctx, report_id, title, year, kind, as_json):
         values["year"] = parsed
     if kind is not None:
         values["kind"] = kind
+    for name, value, vocabulary in (("role", role, ROLES), ("level", level, LEVELS), ("region", region, REGIONS)):
+        if value is not None:
+            if value.lower() in ("none", ""):
+                values[name] = None
+            elif value not in vocabulary:
+                raise click.BadParameter(f"one of {'、'.join(vocabulary)}, or none", param_hint=f"--{name}")
+            else:
+                values[name] = value
     if not values:
-        raise click.UsageError("give at least one of --title, --year, --kind")
+        raise click.UsageError("give at least one of --title, --year, --kind, --role, --level, --region")
     with opened_store(ctx) as store:
         with store.writer_lock(wait=60):
             row = store.correct(report_id, values)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import authorship
 from .errors import ArchiveError, Busy, NotFound
 from .model import ParsedReport
 
@@ -36,7 +37,10 @@ CREATE TABLE IF NOT EXISTS reports (
     content_hash TEXT NOT NULL UNIQUE,
     chars INTEGER NOT NULL,
     minhash BLOB,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    role TEXT,    -- who wrote it (archive/authorship.py): 职务, 层级 and 地区, or NULL when the text does not say
+    level TEXT,
+    region TEXT
 );
 CREATE TABLE IF NOT EXISTS copies (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -92,7 +96,7 @@ CREATE TABLE IF NOT EXISTS passage_reuse (
 -- files, or a correction (archive set). A correction outlives re-imports, reindexing and reclassifying.
 CREATE TABLE IF NOT EXISTS report_fields (
     report_id TEXT NOT NULL REFERENCES reports(report_id),
-    field TEXT NOT NULL CHECK (field IN ('title', 'year', 'kind')),
+    field TEXT NOT NULL CHECK (field IN ('title', 'year', 'kind', 'role', 'level', 'region')),
     source TEXT NOT NULL CHECK (source IN ('manifest', 'corrected')),
     derived TEXT,  -- the value the text gave, kept so a correction can be seen beside it
     set_at TEXT NOT NULL,
@@ -155,6 +159,24 @@ class Store:
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
+        if not readonly:
+            self._add_authorship_columns()
+
+    def _add_authorship_columns(self) -> None:
+        """An archive made before reports had role, level and region: add them, derived from the stored text."""
+        if "role" in {r[1] for r in self.conn.execute("PRAGMA table_info(reports)")}:
+            return
+        with self.transaction():
+            for column in ("role", "level", "region"):
+                self.conn.execute(f"ALTER TABLE reports ADD COLUMN {column} TEXT")
+            for report_id, title, title_derived in self.conn.execute(
+                    "SELECT report_id, title, title_derived FROM reports").fetchall():
+                texts = [t for (t,) in self.conn.execute(
+                    "SELECT text FROM passages WHERE report_id = ? ORDER BY passage_no", (report_id,))]
+                who = authorship.derive("" if title_derived else title, "\n".join(texts[:10])[:2000],
+                                        "\n".join(texts[-4:]))
+                self.conn.execute("UPDATE reports SET role = ?, level = ?, region = ? WHERE report_id = ?",
+                                  (who.role, who.level, who.region, report_id))
 
     def close(self) -> None:
         self.conn.close()
@@ -232,11 +254,13 @@ class Store:
 
     def add_report(self, parsed: ParsedReport, *, report_id: str, content_hash: str,
                    minhash: bytes, copy: dict) -> None:
+        who = authorship.derive_report(parsed)
         with self.transaction() as db:
             db["reports"].insert({
                 "report_id": report_id, "title": parsed.title, "title_derived": int(parsed.title_derived),
                 "year": parsed.year, "kind": parsed.kind, "content_hash": content_hash,
                 "chars": parsed.chars, "minhash": minhash, "created_at": now(),
+                "role": who.role, "level": who.level, "region": who.region,
             })
             db["sections"].insert_all(
                 {"report_id": report_id, "section_no": s.section_no, "heading": s.heading, "level": s.level,
@@ -287,9 +311,9 @@ class Store:
     _INDEX_ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
                    "JOIN reports r ON r.report_id = p.report_id ")
     #: One passage as a search hit shows it: (id, report_id, title, year, kind, section_type, heading,
-    #: passage_no, text).
+    #: passage_no, text, role, level, region).
     _HIT_ROWS = ("SELECT p.id, p.report_id, r.title, r.year, r.kind, p.section_type, p.heading, p.passage_no, "
-                 "p.text FROM passages p JOIN reports r ON r.report_id = p.report_id ")
+                 "p.text, r.role, r.level, r.region FROM passages p JOIN reports r ON r.report_id = p.report_id ")
 
     def max_passage_id(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
@@ -320,10 +344,11 @@ class Store:
         return {r[0]: r for r in self._in(self._HIT_ROWS, ids)}
 
     def facet_rows(self, after: int, upto: int) -> list[tuple]:
-        """(id, section_type, year or 0, kind, the report's row number, characters) of passages with ids in
-        (after, upto]."""
+        """(id, section_type, year or 0, kind, the report's row number, characters, role, level, region) of
+        passages with ids in (after, upto]."""
         return self.conn.execute(
-            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id, length(p.text) FROM passages p "
+            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id, length(p.text), r.role, r.level, "
+            "r.region FROM passages p "
             "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (after, upto)).fetchall()
 
     def _in(self, select: str, ids: list[int], tail: str = "") -> list[tuple]:
@@ -343,7 +368,8 @@ class Store:
 
     def report_row(self, report_id: str) -> dict:
         rows = list(self.db.query(
-            "SELECT report_id, title, year, kind, chars, created_at FROM reports WHERE report_id = ?", [report_id]))
+            "SELECT report_id, title, year, kind, role, level, region, chars, created_at FROM reports "
+            "WHERE report_id = ?", [report_id]))
         if not rows:
             raise NotFound(f"no report with id {report_id!r}")
         return rows[0]
@@ -399,9 +425,9 @@ class Store:
         """Set title, year (an int or None) or kind of a report, remembering the derived value and where the
         new one came from; returns the report row as it now stands. Facet data readers hold is refreshed
         through ``facets_generation``."""
-        unknown = set(values) - {"title", "year", "kind"}
+        unknown = set(values) - {"title", "year", "kind", "role", "level", "region"}
         if unknown:
-            raise ArchiveError(f"cannot set {', '.join(sorted(unknown))}: only title, year and kind")
+            raise ArchiveError(f"cannot set {', '.join(sorted(unknown))}: only title, year, kind, role, level, region")
         with self.transaction():
             row = self.report_row(report_id)
             for field, value in values.items():
@@ -452,8 +478,8 @@ class Store:
         "title": "title, id",
     }
 
-    def reports(self, offset: int = 0, limit: int = 50, *, years=(), kinds=(), sections=(),
-                sort: str = "-year") -> dict:
+    def reports(self, offset: int = 0, limit: int = 50, *, years=(), kinds=(), sections=(), roles=(), levels=(),
+                regions=(), sort: str = "-year") -> dict:
         """A page of reports, filtered (OR within a filter, AND across) and sorted; ``years`` may hold
         ``None`` for reports whose year is not known; ``sections`` keeps reports with a passage of that type."""
         where, args = [], []
@@ -463,9 +489,10 @@ class Store:
                     (["year IS NULL"] if None in years else [])
             where.append("(" + " OR ".join(parts) + ")")
             args += known
-        if kinds:
-            where.append(f"kind IN ({','.join('?' * len(kinds))})")
-            args += list(kinds)
+        for column, values in (("kind", kinds), ("role", roles), ("level", levels), ("region", regions)):
+            if values:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                args += list(values)
         if sections:
             where.append("report_id IN (SELECT report_id FROM passages WHERE section_type IN "
                          f"({','.join('?' * len(sections))}))")
@@ -473,7 +500,8 @@ class Store:
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         total = self.conn.execute("SELECT count(*) FROM reports" + clause, args).fetchone()[0]
         rows = list(self.db.query(
-            f"SELECT report_id, title, year, kind FROM reports{clause} ORDER BY {self.REPORT_ORDERS[sort]} "
+            f"SELECT report_id, title, year, kind, role, level, region FROM reports{clause} "
+            f"ORDER BY {self.REPORT_ORDERS[sort]} "
             "LIMIT ? OFFSET ?", [*args, limit, offset]))
         return {"total": total, "offset": offset, "reports": rows}
 

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol
 
+from archive.authorship import LEVELS, REGIONS, ROLES
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import Urls
@@ -38,6 +39,11 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 #: The year facet's value for reports whose year is not known.
 UNKNOWN_YEAR = "unknown"
+#: The facets, as results name them, in display order.
+FACET_NAMES = ("section_type", "year", "kind", "role", "level", "region")
+#: The keyword arguments that filter on them (several values each: OR within a facet, AND across).
+FILTER_ARGS = {"sections": "section_type", "years": "year", "kinds": "kind", "roles": "role", "levels": "level",
+               "regions": "region"}
 #: How hits may be ordered: by relevance, by year ascending or descending (unknown years last either way).
 SORTS = ("relevance", "year", "-year")
 #: Hits as passages, or as reports holding them (each with its best few passages).
@@ -65,6 +71,10 @@ class Hit:
     #: (start, end) of the part of ``text`` worth showing: a window around the densest matches.
     snippet: tuple[int, int] = (0, 0)
     score: float = 0.0
+    #: Who wrote the report, where its text says (职务, 层级, 地区).
+    role: str | None = None
+    level: str | None = None
+    region: str | None = None
 
 
 @dataclass
@@ -77,6 +87,9 @@ class ReportHit:
     kind: str
     hits_in_report: int
     hits: list[Hit]
+    role: str | None = None
+    level: str | None = None
+    region: str | None = None
 
 
 @dataclass
@@ -178,7 +191,8 @@ def hit_json(hit: Hit, urls: Urls) -> dict:
     return {"report_id": hit.report_id, "title": hit.title, "year": hit.year, "kind": hit.kind,
             "section_type": hit.section_type, "section_heading": hit.section_heading, "passage_no": hit.passage_no,
             "text": hit.text, "snippet_html": snippet_html(hit.text, hit.marks, start, end),
-            "url": urls.passage(hit.report_id, hit.passage_no)}
+            "url": urls.passage(hit.report_id, hit.passage_no), "role": hit.role, "level": hit.level,
+            "region": hit.region}
 
 
 def result_json(result: SearchResult, urls: Urls) -> dict:
@@ -189,6 +203,7 @@ def result_json(result: SearchResult, urls: Urls) -> dict:
         out["hits"] = [hit_json(h, urls) for h in result.hits]
     else:
         out["reports"] = [{"report_id": r.report_id, "title": r.title, "year": r.year, "kind": r.kind,
+                           "role": r.role, "level": r.level, "region": r.region,
                            "url": urls.report(r.report_id), "hits_in_report": r.hits_in_report,
                            "hits": [hit_json(h, urls) for h in r.hits]} for r in result.reports]
     out["facets"] = result.facets
@@ -214,7 +229,7 @@ def export_rows(store: Store, ids: list[int], urls: Urls) -> Iterator[tuple]:
         chunk = ids[i:i + EXPORT_CHUNK]
         rows = store.hit_rows(chunk)
         for pid in chunk:
-            _, rid, title, year, kind, stype, heading, no, text = rows[pid]
+            _, rid, title, year, kind, stype, heading, no, text = rows[pid][:9]
             yield rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no)
 
 
@@ -236,7 +251,16 @@ def export_text(rows: Iterable[tuple], fmt: str, fields: tuple[str, ...] = EXPOR
             yield json.dumps(dict(zip(fields, row)), ensure_ascii=False) + "\n"
 
 
-def validate_filters(sections=(), years=(), kinds=()) -> None:
+def filter_map(filters: dict) -> dict[str, tuple]:
+    """Filter keyword arguments (``sections=``, ``years=`` … ``regions=``) validated, as facet name → values."""
+    unknown = set(filters) - set(FILTER_ARGS)
+    if unknown:
+        raise TypeError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(FILTER_ARGS)}")
+    validate_filters(**filters)
+    return {FILTER_ARGS[k]: tuple(v) for k, v in filters.items() if v}
+
+
+def validate_filters(sections=(), years=(), kinds=(), roles=(), levels=(), regions=()) -> None:
     """Unknown facet values are the user's typo, not an empty result: say so."""
     for s in sections:
         if s not in SECTION_TYPES:
@@ -247,6 +271,11 @@ def validate_filters(sections=(), years=(), kinds=()) -> None:
     for k in kinds:
         if k not in KINDS:
             raise QueryError("unknown_kind", value=str(k)[:20], choices=", ".join(KINDS))
+    for values, vocabulary, code in ((roles, ROLES, "unknown_role"), (levels, LEVELS, "unknown_level"),
+                                     (regions, REGIONS, "unknown_region")):
+        for v in values:
+            if v not in vocabulary:
+                raise QueryError(code, value=str(v)[:20], choices="、".join(vocabulary))
 
 
 #: Hiding boilerplate: leave out passages found in at least this many reports (2 or more; 0 is off).

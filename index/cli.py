@@ -16,6 +16,7 @@ import click
 
 from archive import reused
 from archive.cli import Hooks, echo_json, opened_store
+from archive.authorship import LEVELS
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
@@ -48,6 +49,10 @@ def filter_options(f):
     f = click.option("--year", "years", multiple=True, metavar="YEAR", help="Year, or 'unknown' (repeatable).")(f)
     f = click.option("--kind", "kinds", multiple=True, type=click.Choice(list(KINDS)),
                      help="Kind of report (repeatable).")(f)
+    f = click.option("--role", "roles", multiple=True, metavar="ROLE", help="Author's post, e.g. 县委书记 (repeatable).")(f)
+    f = click.option("--level", "levels", multiple=True, type=click.Choice(list(LEVELS)),
+                     help="Author's level or sector (repeatable).")(f)
+    f = click.option("--region", "regions", multiple=True, metavar="PROVINCE", help="Province, e.g. 浙江 (repeatable).")(f)
     return f
 
 
@@ -64,13 +69,12 @@ def filter_options(f):
 @click.option("--json", "as_json", is_flag=True, help="Print the search object as JSON.")
 @click.option("--base-url", default=DEFAULT_BASE, show_default=True, help="Host for passage permalinks.")
 @click.pass_context
-def search(ctx, query, sections, years, kinds, limit, offset, sort, after, group, as_json, base_url):
+def search(ctx, query, limit, offset, sort, after, group, as_json, base_url, **filters):
     """Search passages: words, "exact phrases", OR, -exclusions, (groups)."""
     with opened_store(ctx) as store:
         _caught_up(store)
         with open_backend(store) as backend:
-            result = backend.search(query, sections=sections, years=years, kinds=kinds, offset=offset, limit=limit,
-                                    sort=sort, after=after, group=group)
+            result = backend.search(query, offset=offset, limit=limit, sort=sort, after=after, group=group, **filters)
     urls = Urls(base_url)
     if as_json:
         echo_json(result_json(result, urls))
@@ -146,13 +150,13 @@ def backup(ctx, dest):
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--base-url", default=DEFAULT_BASE, show_default=True, help="Host for passage permalinks.")
 @click.pass_context
-def export(ctx, query, sections, years, kinds, fmt, sort, base_url):
+def export(ctx, query, fmt, sort, base_url, **filters):
     """Every passage matching QUERY, best first, as CSV (UTF-8 with BOM, for Excel) or JSON lines:
     the same bytes as the web's /api/export."""
     with opened_store(ctx) as store:
         _caught_up(store)
         with open_backend(store) as backend:
-            ids = backend.ids(query, sections=sections, years=years, kinds=kinds, sort=sort)
+            ids = backend.ids(query, sort=sort, **filters)
             out = sys.stdout.buffer  # bytes: the CSV's BOM and line ends exactly as the web serves them
             for piece in export_text(export_rows(store, ids, Urls(base_url)), fmt):
                 out.write(piece.encode("utf-8"))
@@ -164,13 +168,13 @@ def export(ctx, query, sections, years, kinds, fmt, sort, base_url):
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the trend object as JSON.")
 @click.pass_context
-def trend(ctx, queries, sections, years, kinds, as_json):
+def trend(ctx, queries, as_json, **filters):
     """Up to five queries counted per year: passages, reports and passages per 10,000 characters of that
     year's text."""
     with opened_store(ctx) as store:
         _caught_up(store)
         with open_backend(store) as backend:
-            result = backend.trend(list(queries), sections=sections, years=years, kinds=kinds)
+            result = backend.trend(list(queries), **filters)
     if as_json:
         echo_json(trend_json(result))
         return

@@ -1,8 +1,11 @@
-"""Facet data held warm in memory: section type, year and kind by passage id.
+"""Facet data held warm in memory, by passage id: section type, year, kind, and who wrote the report
+(role, level, region); plus what grouping, trends and hiding boilerplate need (report, length, reuse).
 
 Loaded once from SQLite and extended as the archive grows (passages are
 append-only), so filtering and counting a result set of any size is a few
-numpy operations instead of a query per request.
+numpy operations instead of a query per request. When stored reports change
+in place (a correction, new reuse of old passages) the store's
+``facets_generation`` moves and the table loads again.
 """
 
 from __future__ import annotations
@@ -11,29 +14,37 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archive.model import KINDS, SECTION_TYPES
 from archive import reused
+from archive.authorship import LEVELS, REGIONS, ROLES
+from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 
-from .api import UNKNOWN_YEAR
+from .api import FACET_NAMES, UNKNOWN_YEAR
 
 SECTION_KEYS = tuple(SECTION_TYPES)
+#: Facets whose values are coded through a vocabulary (code 0: none), in display order.
+CODED = {"section_type": SECTION_KEYS, "kind": KINDS, "role": ROLES, "level": LEVELS, "region": REGIONS}
 
 
 @dataclass
 class FacetTable:
     top: int = 0  # largest passage id loaded
-    section: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
+    #: One code array per coded facet (see ``values``), and the year itself (0: not known).
+    codes: dict[str, np.ndarray] = field(default_factory=lambda: {f: np.zeros(1, np.uint16) for f in CODED})
     year: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int16))
-    kind: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint8))
     #: The report a passage belongs to, as the report's row number: hits group and count by it.
     report: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     #: Characters in each passage: how much text a year holds, to normalise counts by it (trends).
     chars: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     #: Other reports holding each passage (or a near-identical one): what hiding boilerplate filters on.
     reused: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
-    kinds: list[str] = field(default_factory=lambda: list(KINDS))
+    #: Each coded facet's values by code - 1: its vocabulary, then any value met that it lacks.
+    values: dict[str, list[str]] = field(default_factory=lambda: {f: list(v) for f, v in CODED.items()})
     generation: int = 0  # the store's facets_generation these arrays were loaded at
+
+    @property
+    def section(self) -> np.ndarray:
+        return self.codes["section_type"]
 
     def refresh(self, store: Store) -> None:
         """Load the passages added since the last refresh; everything again when stored reports were
@@ -48,55 +59,63 @@ class FacetTable:
             return
         rows = store.facet_rows(self.top, top)
         size = top + 1
-        for name in ("section", "year", "kind", "report", "chars", "reused"):
-            old = getattr(self, name)
-            grown = np.zeros(size, old.dtype)
-            grown[: len(old)] = old
-            setattr(self, name, grown)
-        sec_code = {k: i + 1 for i, k in enumerate(SECTION_KEYS)}
-        for pid, stype, year, kind, report, chars in rows:
-            if kind not in self.kinds:
-                self.kinds.append(kind)
-            self.section[pid] = sec_code.get(stype, sec_code["other"])
+        for facet, old in list(self.codes.items()):
+            self.codes[facet] = _grown(old, size)
+        for name in ("year", "report", "chars", "reused"):
+            setattr(self, name, _grown(getattr(self, name), size))
+        lookups = {f: {v: i + 1 for i, v in enumerate(vals)} for f, vals in self.values.items()}
+        for pid, stype, year, kind, report, chars, role, level, region in rows:
+            for facet, value in (("section_type", stype if stype in lookups["section_type"] else "other"),
+                                 ("kind", kind), ("role", role), ("level", level), ("region", region)):
+                if value is None:
+                    continue
+                code = lookups[facet].get(value)
+                if code is None:  # a value outside the vocabulary (an older archive's): counted all the same
+                    self.values[facet].append(value)
+                    code = lookups[facet][value] = len(self.values[facet])
+                self.codes[facet][pid] = code
             self.year[pid] = year
-            self.kind[pid] = self.kinds.index(kind) + 1
             self.report[pid] = report
             self.chars[pid] = chars
         for pid, others in reused.counts(store, self.top, top):
             self.reused[pid] = others
         self.top = top
 
-    def mask(self, ids: np.ndarray, sections=(), years=(), kinds=()) -> np.ndarray:
-        """Which ids have facets among the wanted values (OR within a facet, AND across).
+    def mask(self, ids: np.ndarray, filters: dict[str, tuple]) -> np.ndarray:
+        """Which ids have facets among the wanted values (OR within a facet, AND across). ``filters``:
+        facet name → wanted values (``FACET_NAMES``; years as strings, ``unknown`` for none).
 
         A mask, not the kept ids: the caller keeps the scores aligned without
         looking the ids up again (``np.isin`` over ids sorts them).
         """
         keep = ids <= self.top  # a passage committed after the last refresh has no facets yet
-        if not (sections or years or kinds):
+        if not any(filters.values()):
             return keep
         safe = np.where(keep, ids, 0)
-        if sections:
-            keep &= np.isin(self.section[safe], [SECTION_KEYS.index(s) + 1 for s in sections])
-        if years:
-            keep &= np.isin(self.year[safe], [0 if y == UNKNOWN_YEAR else int(y) for y in years])
-        if kinds:
-            keep &= np.isin(self.kind[safe], [self.kinds.index(k) + 1 for k in kinds if k in self.kinds])
+        for facet, wanted in filters.items():
+            if not wanted:
+                continue
+            if facet == "year":
+                keep &= np.isin(self.year[safe], [0 if y == UNKNOWN_YEAR else int(y) for y in wanted])
+            else:
+                codes = [self.values[facet].index(v) + 1 for v in wanted if v in self.values[facet]]
+                keep &= np.isin(self.codes[facet][safe], codes)
         return keep
 
     def counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
-        """Counts over the whole result set, in display order."""
-        sec = np.bincount(self.section[ids], minlength=len(SECTION_KEYS) + 1)
-        kinds = np.bincount(self.kind[ids], minlength=len(self.kinds) + 1)
-        # A count per possible year rather than np.unique: no sort, which was a fifth of a common word's query.
-        by_year = np.bincount(self.year[ids], minlength=1)
-        present = np.flatnonzero(by_year)
-        year_items = sorted(zip(present.tolist(), by_year[present].tolist()), key=lambda kv: (kv[0] == 0, -kv[0]))
-        return {
-            "section_type": {k: int(sec[i + 1]) for i, k in enumerate(SECTION_KEYS) if sec[i + 1]},
-            "year": {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in year_items},
-            "kind": {k: int(kinds[i + 1]) for i, k in enumerate(self.kinds) if kinds[i + 1]},
-        }
+        """Counts over the whole result set, in display order (years newest first, unknown last)."""
+        out: dict[str, dict[str, int]] = {}
+        for facet in FACET_NAMES:
+            if facet == "year":
+                # A count per possible year rather than np.unique: no sort, a fifth of a common word's query.
+                by_year = np.bincount(self.year[ids], minlength=1)
+                present = np.flatnonzero(by_year)
+                items = sorted(zip(present.tolist(), by_year[present].tolist()), key=lambda kv: (kv[0] == 0, -kv[0]))
+                out["year"] = {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in items}
+            else:
+                n = np.bincount(self.codes[facet][ids], minlength=len(self.values[facet]) + 1)
+                out[facet] = {v: int(n[i + 1]) for i, v in enumerate(self.values[facet]) if n[i + 1]}
+        return out
 
     def report_count(self, ids: np.ndarray) -> int:
         """How many distinct reports the passages belong to (a count per report number: no sort)."""
@@ -104,16 +123,17 @@ class FacetTable:
 
     def report_counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
         """Facet counts of the reports the passages belong to: a report counts once per value it has
-        among them (once for its year and kind; once for each section type it has a hit in)."""
+        among them (once for its year, kind and author; once for each section type it has a hit in)."""
         if not len(ids):
-            return {"section_type": {}, "year": {}, "kind": {}}
+            return {facet: {} for facet in FACET_NAMES}
         reports = self.report[ids]
         _, first = np.unique(reports, return_index=True)
-        one = ids[first]  # one passage per report carries its year and kind
-        pairs = np.unique(reports.astype(np.int64) * 16 + self.section[ids])
-        by_section = np.bincount((pairs % 16).astype(np.int64), minlength=len(SECTION_KEYS) + 1)
-        counts = self.counts(one)
-        counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(SECTION_KEYS) if by_section[i + 1]}
+        counts = self.counts(ids[first])  # one passage per report carries its report's values
+        width = len(self.values["section_type"]) + 1
+        pairs = np.unique(reports.astype(np.int64) * width + self.section[ids])
+        by_section = np.bincount((pairs % width).astype(np.int64), minlength=width)
+        counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(self.values["section_type"])
+                                  if by_section[i + 1]}
         return counts
 
     def by_year(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,3 +154,9 @@ class FacetTable:
             return {}
         totals = np.bincount(self.year[ids].astype(np.int64), weights=self.chars[ids])
         return {int(y): int(totals[y]) for y in np.flatnonzero(totals) if y > 0}
+
+
+def _grown(old: np.ndarray, size: int) -> np.ndarray:
+    grown = np.zeros(size, old.dtype)
+    grown[: len(old)] = old
+    return grown

@@ -35,6 +35,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cursor_and_offset": "give either offset or after (a cursor), not both",
         "trend_queries": "a trend compares 1 to {max} queries",
         "bad_hide": "hiding boilerplate takes a number of reports from 2 to {max}",
+        "unknown_role": "unknown role {value!r}",
+        "unknown_level": "unknown level {value!r}; choose from {choices}",
+        "unknown_region": "unknown region {value!r}; use a province's short name (see the API document)",
     },
     "zh": {
         "empty": "请输入词语，或用引号括起的“精确短语”。",
@@ -60,6 +63,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cursor_and_offset": "偏移量和翻页游标只能给出一个。",
         "trend_queries": "趋势图一次比较 1 到 {max} 个查询。",
         "bad_hide": "隐藏套话的报告数须在 2 到 {max} 之间。",
+        "unknown_role": "没有这种职务：{value}。",
+        "unknown_level": "没有这种层级：{value}；可选：{choices}。",
+        "unknown_region": "没有这个地区：{value}；请用省级简称，如“浙江”。",
     },
 }
 

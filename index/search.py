@@ -19,7 +19,7 @@ from archive.errors import ArchiveError
 from archive.store import Store
 
 from . import cursor, phrase
-from .api import (HITS_PER_REPORT, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, validate_filters,
+from .api import (HITS_PER_REPORT, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, filter_map,
                   validate_hide, validate_page)
 from .facets import FacetTable
 from .highlight import spans, window
@@ -166,7 +166,7 @@ class Searcher:
             return result
         raise QueryError("only_exclusion")
 
-    def _matches(self, tree: Node, sections, years, kinds, unfiltered: list | None = None, hide_common: int = 0
+    def _matches(self, tree: Node, wanted: dict, unfiltered: list | None = None, hide_common: int = 0
                  ) -> tuple[np.ndarray, np.ndarray]:
         """Every matching passage id, filtered, and its score (``unfiltered`` receives the ids before
         the facet filters, for the facet options). ``hide_common``: leave out passages found in that many
@@ -178,21 +178,19 @@ class Searcher:
             pids, scores = pids[keep], scores[keep]
         if unfiltered is not None:
             unfiltered.append(pids)
-        keep = self.facet_table.mask(pids, sections, years, kinds)
+        keep = self.facet_table.mask(pids, wanted)
         if not keep.all():
             pids, scores = pids[keep], scores[keep]
         return pids, self._reward_proximity(pids, scores, required_terms(tree))
 
-    def _facet_options(self, everything: np.ndarray, counts: dict, count, sections, years, kinds) -> dict:
+    def _facet_options(self, everything: np.ndarray, counts: dict, count, wanted: dict) -> dict:
         """Each facet counted with every filter but its own: what choosing one more value of it (OR) would
         add. Facets without a filter of their own are the result's counts as they are."""
         options = dict(counts)
-        wanted = {"section_type": sections, "year": years, "kind": kinds}
         for facet, values in wanted.items():
             if values:
                 others = {k: (v if k != facet else ()) for k, v in wanted.items()}
-                keep = self.facet_table.mask(everything, others["section_type"], others["year"], others["kind"])
-                options[facet] = count(everything[keep])[facet]
+                options[facet] = count(everything[self.facet_table.mask(everything, others)])[facet]
         return options
 
     def _keys(self, pids: np.ndarray, scores: np.ndarray, sort: str) -> list[np.ndarray]:
@@ -217,19 +215,18 @@ class Searcher:
         order = np.lexsort([key[chosen] for key in reversed(keys)])
         return chosen[order][:k]
 
-    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
-               sort: str = "relevance", group: str = "passage", after: str | None = None,
-               hide_common: int = 0) -> SearchResult:
+    def search(self, text: str, *, offset: int = 0, limit: int = 10, sort: str = "relevance",
+               group: str = "passage", after: str | None = None, hide_common: int = 0, **filters) -> SearchResult:
         started = time.perf_counter()
         validate_page(offset, limit, sort, group, after)
         validate_hide(hide_common)
-        validate_filters(sections, years, kinds)
+        wanted = filter_map(filters)
         tree = parse(text)
         cut = cursor.decode(after, sort, group) if after else None
         with self._lock:
             self._refresh()
             unfiltered: list = []
-            pids, scores = self._matches(tree, sections, years, kinds, unfiltered, hide_common)
+            pids, scores = self._matches(tree, wanted, unfiltered, hide_common)
             table = self.facet_table
             result = SearchResult(text, len(pids), offset, [], table.counts(pids), terms=highlight_terms(tree),
                                   total_reports=table.report_count(pids), sort=sort, group=group)
@@ -240,8 +237,7 @@ class Searcher:
                 self._passage_page(result, pids, scores, keys, offset, limit, cut)
             count = table.report_counts if group == "report" else table.counts
             result.facet_options = self._facet_options(
-                unfiltered[0], result.report_facets if group == "report" else result.facets, count,
-                sections, years, kinds)
+                unfiltered[0], result.report_facets if group == "report" else result.facets, count, wanted)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -288,30 +284,30 @@ class Searcher:
             its = [by_pid[int(pids[i])] for i in shown[code]]
             first_hit = its[0]
             result.reports.append(ReportHit(first_hit.report_id, first_hit.title, first_hit.year, first_hit.kind,
-                                            int(counts[rank_at]), its))
+                                            int(counts[rank_at]), its, first_hit.role, first_hit.level,
+                                            first_hit.region))
             result.hits.extend(its)
         if len(rank) > offset + limit and len(chosen):
             last = order[heads[offset + len(chosen) - 1]]
             result.next = cursor.encode([key[last] for key in keys], result.sort, result.group)
 
-    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance",
-            hide_common: int = 0) -> list[int]:
+    def ids(self, text: str, *, sort: str = "relevance", hide_common: int = 0, **filters) -> list[int]:
         """Every matching passage id, in ``sort`` order (for export)."""
         validate_page(0, 0, sort)
         validate_hide(hide_common)
-        validate_filters(sections, years, kinds)
+        wanted = filter_map(filters)
         tree = parse(text)
         with self._lock:
             self._refresh()
-            pids, scores = self._matches(tree, sections, years, kinds, hide_common=hide_common)
+            pids, scores = self._matches(tree, wanted, hide_common=hide_common)
             keys = self._keys(pids, scores, sort)
             return pids[np.lexsort(list(reversed(keys)))].tolist() if len(pids) else []
 
-    def count(self, text: str, *, sections=(), years=(), kinds=()) -> int:
-        return self.search(text, sections=sections, years=years, kinds=kinds, limit=0).total
+    def count(self, text: str, **filters) -> int:
+        return self.search(text, limit=0, **filters).total
 
-    def facets(self, text: str, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
-        return self.search(text, sections=sections, years=years, kinds=kinds, limit=0).facets
+    def facets(self, text: str, **filters) -> dict[str, dict[str, int]]:
+        return self.search(text, limit=0, **filters).facets
 
     def query_terms(self, text: str) -> list[str]:
         if not text or not text.strip():
@@ -325,23 +321,22 @@ class Searcher:
         self.search("报告", limit=1)
         self.report_facets()
 
-    def trend(self, texts: list[str], *, sections=(), years=(), kinds=()) -> Trend:
+    def trend(self, texts: list[str], **filters) -> Trend:
         texts = [t for t in texts if t and t.strip()]
         if not 1 <= len(texts) <= MAX_TREND_QUERIES:
             raise QueryError("trend_queries", max=MAX_TREND_QUERIES)
-        validate_filters(sections, years, kinds)
+        wanted = filter_map(filters)
         trees = [parse(t) for t in texts]
         with self._lock:
             self._refresh()
             table = self.facet_table
-            chars = self._cached(("chars", sections, years, kinds), lambda: table.chars_by_year(
-                self._everything(sections, years, kinds)))
+            chars = self._cached(("chars", wanted), lambda: table.chars_by_year(self._everything(wanted)))
             axis = list(range(min(chars), max(chars) + 1)) if chars else []
             corpus = np.array([chars.get(y, 0) for y in axis], dtype=np.float64)
             series = []
             for text, tree in zip(texts, trees):
                 pids, _ = self._eval(tree)
-                pids = pids[table.mask(pids, sections, years, kinds)]
+                pids = pids[table.mask(pids, wanted)]
                 found, passages, reports = table.by_year(pids)
                 at = {int(y): i for i, y in enumerate(found.tolist())}
                 p = np.array([passages[at[y]] if y in at else 0 for y in axis], dtype=np.int64)
@@ -350,15 +345,16 @@ class Searcher:
                 series.append(Series(text, p.tolist(), r, [round(float(v), 4) for v in per]))
         return Trend(axis, [int(c) for c in corpus], series)
 
-    def _everything(self, sections=(), years=(), kinds=()) -> np.ndarray:
+    def _everything(self, wanted: dict | None = None) -> np.ndarray:
         """Every passage id the archive holds, narrowed by the filters."""
         table = self.facet_table
         ids = np.flatnonzero(table.report[: table.top + 1])
-        return ids[table.mask(ids, sections, years, kinds)]
+        return ids[table.mask(ids, wanted)] if wanted else ids
 
     def _cached(self, key: tuple, compute):
         """A value that depends only on the archive's passages (not on a query), kept until they change."""
-        key = tuple(tuple(sorted(k)) if isinstance(k, (list, tuple)) else k for k in key)
+        key = tuple(tuple(sorted((f, tuple(sorted(v))) for f, v in k.items())) if isinstance(k, dict) else k
+                    for k in key)
         state = (self.facet_table.top, self.facet_table.generation)
         if self._browse_top != state:
             self._browse.clear()
@@ -369,27 +365,27 @@ class Searcher:
             self._browse[key] = compute()
         return self._browse[key]
 
-    def report_facets(self, *, sections=(), years=(), kinds=()) -> dict[str, dict[str, int]]:
+    def report_facets(self, **filters) -> dict[str, dict[str, int]]:
         """Reports (not passages) per section type, year and kind over the whole archive, each facet counted
         with the other facets' filters but not its own (what browsing offers). Kept per archive state."""
-        validate_filters(sections, years, kinds)
+        wanted = filter_map(filters)
         with self._lock:
             self._refresh()
             table = self.facet_table
 
             def compute():
                 everything = self._everything()
-                counts = table.report_counts(everything[table.mask(everything, sections, years, kinds)])
-                return self._facet_options(everything, counts, table.report_counts, sections, years, kinds)
+                counts = table.report_counts(everything[table.mask(everything, wanted)])
+                return self._facet_options(everything, counts, table.report_counts, wanted)
 
-            return self._cached(("browse", sections, years, kinds), compute)
+            return self._cached(("browse", wanted), compute)
 
     def _hits(self, page: list[int], scores: dict[int, float], needles: list[str]) -> list[Hit]:
         rows = self.store.hit_rows(page)
         hits = []
         for pid in page:
-            _, rid, title, year, kind, stype, heading, no, text = rows[pid]
+            _, rid, title, year, kind, stype, heading, no, text, role, level, region = rows[pid]
             found = spans(text, needles)
             hits.append(Hit(rid, title, year, kind, stype, heading, no, text, found,
-                            window(text, found, SNIPPET_WIDTH), round(scores[pid], 4)))
+                            window(text, found, SNIPPET_WIDTH), round(scores[pid], 4), role, level, region))
         return hits

@@ -200,7 +200,7 @@ def test_import_off_a_terminal_says_how_far_it_has_got_and_verbose_lists_reports
     result = run("import", "--verbose", str(inbox), data=tmp_path / "data")
     progress = [line for line in result.output.splitlines() if line.startswith("importing: ")]
     files = sum(1 for p in inbox.rglob("*") if p.is_file())
-    assert len(progress) >= files and "indexing the new passages" in progress[-1]
+    assert len(progress) >= files and "indexing" in progress[-1]
     added = [line for line in result.output.splitlines() if line.startswith("added ") and " — " in line]
     listed = json.loads(run("show", "--json", added[0].split()[1].rstrip(":"), data=tmp_path / "data").output)
     assert len(added) == int(re.search(r"added (\d+) reports", result.output).group(1)) and listed["title"]

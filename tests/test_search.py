@@ -113,7 +113,7 @@ def test_snippet_html_is_escaped(tmp_path):
 def test_json_object_has_the_design_shape(mini):
     out = search_json(mini, "招商")
     assert {"query", "total", "offset", "hits", "facets"} <= set(out)
-    assert set(out["facets"]) == {"section_type", "year", "kind"}
+    assert {"section_type", "year", "kind"} <= set(out["facets"])
     assert {"report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text",
             "snippet_html", "url"} <= set(out["hits"][0])
     assert re.fullmatch(r"http://127\.0\.0\.1:5000/r/[0-9a-f]{16}#p\d+", out["hits"][0]["url"])

@@ -751,3 +751,27 @@ def test_reuse_badges_page_boilerplate_and_hiding(client, db):
     assert all(h["text"] != text for h in hidden["hits"])
     assert client.get("/api/search?q=x&hide=1").status_code == 400
     assert "已隐藏在 ≥2 份报告中出现的段落" in get(client, f"/?q=%22{phrase}%22&hide=2")
+
+
+def test_who_wrote_it_facets_filter_show_and_correct(sample_copy):
+    from tests.conftest import run
+
+    client = create_app({"TESTING": True, "DATA_DIR": str(sample_copy)}).test_client()
+    reports = client.get("/api/reports?limit=100").get_json()["reports"]
+    levels = {r["level"] for r in reports if r["level"]}
+    roles = {r["role"] for r in reports if r["role"]}
+    assert {"县", "乡镇", "村"} & levels and roles  # the samples run from village to county and sector heads
+    facets = client.get("/api/search?q=%E5%B7%A5%E4%BD%9C&group=report&limit=0").get_json()["report_facets"]
+    level = next(iter(facets["level"]))
+    narrowed = client.get(f"/api/reports?level={level}&limit=100").get_json()
+    assert narrowed["total"] == sum(1 for r in reports if r["level"] == level) > 0
+    browse = get(client, f"/reports?level={level}")
+    assert "层级" in browse and "职务" in browse
+    rid = narrowed["reports"][0]["report_id"]
+    assert run("set", rid, "--region", "浙江", "--role", "县委书记", data=sample_copy).exit_code == 0
+    assert rid in {r["report_id"] for r in client.get("/api/reports?region=浙江").get_json()["reports"]}
+    page = get(client, f"/r/{rid}")
+    assert "浙江" in page and "已更正" in page
+    hits = client.get("/api/search?q=%E7%9A%84&region=%E6%B5%99%E6%B1%9F&limit=100").get_json()["hits"]
+    assert hits and {h["report_id"] for h in hits} == {rid} and hits[0]["role"] == "县委书记"
+    assert client.get("/api/search?q=x&level=天上").status_code == 400

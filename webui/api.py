@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from archive import reused
 from archive.store import Store
 
-from index.api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, UNKNOWN_YEAR, export_rows, export_text, result_json,
+from index.api import (EXPORT_FORMATS, MAX_LIMIT, MAX_OFFSET, export_rows, export_text, result_json,
                        trend_json, validate_filters)
 
 from .db import get_backend, get_store
@@ -107,17 +107,14 @@ def reports():
     if sort not in Store.REPORT_ORDERS:
         abort(400, description=f"sort must be one of {', '.join(Store.REPORT_ORDERS)}")
     filters = Filters.from_args(args)
-    validate_filters(filters.section, filters.year, filters.kind)
-    years = [None if y == UNKNOWN_YEAR else int(y) for y in filters.year]
+    validate_filters(**filters.search_kwargs())
     fmt = args.get("format")
     if fmt is None:
-        return jsonify(get_store().reports(offset=offset, limit=limit, years=years, kinds=filters.kind,
-                                           sections=filters.section, sort=sort))
+        return jsonify(get_store().reports(offset=offset, limit=limit, sort=sort, **filters.report_kwargs()))
     if fmt not in EXPORT_FORMATS:
         abort(400, description=f"format must be one of {', '.join(EXPORT_FORMATS)}")
     # Every report that matches (no page): a list of reports is small beside its passages.
-    listing = get_store().reports(offset=offset, limit=-1, years=years, kinds=filters.kind,
-                                  sections=filters.section, sort=sort)
+    listing = get_store().reports(offset=offset, limit=-1, sort=sort, **filters.report_kwargs())
     urls = public_urls()
     rows = ((r["report_id"], r["title"], r["year"], r["kind"], urls.report(r["report_id"])) for r in listing["reports"])
     body = "".join(export_text(rows, fmt, REPORT_FIELDS)).encode("utf-8")

@@ -7,10 +7,17 @@ from the code.
 
 from __future__ import annotations
 
+from archive.authorship import LEVELS, REGIONS, ROLES
 from archive.model import KINDS, SECTION_TYPES
 from index.api import EXPORT_FIELDS, EXPORT_FORMATS, GROUPS, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SORTS
 
 _FILTERS = [
+    {"name": "role", "in": "query", "description": "作者职务（可重复，OR）", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string", "enum": list(ROLES)}}},
+    {"name": "level", "in": "query", "description": "作者层级或系统（可重复，OR）", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string", "enum": list(LEVELS)}}},
+    {"name": "region", "in": "query", "description": "地区（省级简称，可重复，OR）", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string", "enum": list(REGIONS)}}},
     {"name": "section", "in": "query", "description": "栏目类型（可重复，OR）", "explode": True,
      "schema": {"type": "array", "items": {"type": "string", "enum": list(SECTION_TYPES)}}},
     {"name": "year", "in": "query", "description": "年份，或 unknown（可重复，OR）", "explode": True,

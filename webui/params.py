@@ -9,7 +9,8 @@ from flask import abort
 from werkzeug.datastructures import MultiDict
 
 #: URL parameter → facet name in the search result.
-FACETS = {"section": "section_type", "year": "year", "kind": "kind"}
+FACETS = {"section": "section_type", "year": "year", "kind": "kind", "role": "role", "level": "level",
+          "region": "region"}
 
 _INT = re.compile(r"\d{1,9}")
 
@@ -31,6 +32,9 @@ class Filters:
     section: tuple[str, ...] = ()
     year: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
+    role: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, args: MultiDict) -> Filters:
@@ -38,10 +42,17 @@ class Filters:
                       for name in FACETS})
 
     def __bool__(self) -> bool:
-        return bool(self.section or self.year or self.kind)
+        return any(getattr(self, name) for name in FACETS)
 
     def search_kwargs(self) -> dict:
-        return {"sections": self.section, "years": self.year, "kinds": self.kind}
+        return {"sections": self.section, "years": self.year, "kinds": self.kind, "roles": self.role,
+                "levels": self.level, "regions": self.region}
+
+    def report_kwargs(self) -> dict:
+        """The filters as ``Store.reports`` takes them (years as numbers, None for unknown)."""
+        kwargs = self.search_kwargs()
+        kwargs["years"] = [None if y == "unknown" else int(y) for y in self.year]
+        return kwargs
 
     def params(self) -> dict[str, list[str]]:
         return {name: list(getattr(self, name)) for name in FACETS if getattr(self, name)}

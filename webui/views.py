@@ -175,9 +175,7 @@ def browse():
         facets = get_backend().report_facets(**filters.search_kwargs())
     except QueryError as exc:
         abort(400, description=exc.message("zh"))
-    years = [None if y == UNKNOWN_YEAR else int(y) for y in filters.year]
-    listing = get_store().reports(offset=(page - 1) * size, limit=size, years=years, kinds=filters.kind,
-                                  sections=filters.section, sort=sort)
+    listing = get_store().reports(offset=(page - 1) * size, limit=size, sort=sort, **filters.report_kwargs())
     export = lambda fmt: url_for("api.reports", format=fmt, limit=None, **filters.params(),  # noqa: E731
                                  **({"sort": sort} if sort != "-year" else {}))
     return render_template("browse.html", listing=listing, filters=filters, no_filters=Filters(), sort=sort,
