@@ -123,15 +123,18 @@ class FacetTable:
 
     def report_counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
         """Facet counts of the reports the passages belong to: a report counts once per value it has
-        among them (once for its year, kind and author; once for each section type it has a hit in)."""
+        among them (once for its year, kind and author; once for each section type it has a hit in).
+        Counted per report number and per (report, section type) cell, without sorting the passages."""
         if not len(ids):
             return {facet: {} for facet in FACET_NAMES}
-        reports = self.report[ids]
-        _, first = np.unique(reports, return_index=True)
-        counts = self.counts(ids[first])  # one passage per report carries its report's values
+        reports = self.report[ids].astype(np.int64)
+        one = np.full(int(reports.max()) + 1, len(ids), dtype=np.int64)
+        one[reports] = np.arange(len(ids))  # some hit of each report (which one does not matter):
+        counts = self.counts(ids[one[one < len(ids)]])  # it carries its report's year, kind and author
+        first = one
         width = len(self.values["section_type"]) + 1
-        pairs = np.unique(reports.astype(np.int64) * width + self.section[ids])
-        by_section = np.bincount((pairs % width).astype(np.int64), minlength=width)
+        cells = np.bincount(reports * width + self.section[ids], minlength=len(first) * width)
+        by_section = np.count_nonzero(cells.reshape(-1, width), axis=0)
         counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(self.values["section_type"])
                                   if by_section[i + 1]}
         return counts
