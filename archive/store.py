@@ -146,6 +146,14 @@ class Store:
             if not self.db_path.exists():
                 raise NotFound(f"no archive at {self.root}: run 'archive import PATH' first")
             conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+            if not _current(conn):  # written by an earlier version: bring it up to date once, if we may
+                conn.close()
+                try:
+                    Store(root).close()
+                except (sqlite3.Error, OSError) as exc:
+                    raise ArchiveError(f"the archive in {self.root} was written by an earlier version and cannot "
+                                       f"be updated here ({exc}); run 'archive reindex' where it can be written") from exc
+                conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
         else:
             self.root.mkdir(parents=True, exist_ok=True)
             self.sources.mkdir(exist_ok=True)
@@ -553,6 +561,13 @@ class Store:
             elif hashlib.sha256(path.read_bytes()).hexdigest() != sha:
                 problems.append(f"source bytes changed on disk: {sha}")
         return problems
+
+
+def _current(conn: sqlite3.Connection) -> bool:
+    """Whether an archive holds every table and column this version reads."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
+    return {"passage_reuse", "reuse_signatures", "report_fields"} <= tables and "role" in columns
 
 
 def open_store(root: str | os.PathLike | None, *, readonly: bool = False) -> Store:

@@ -231,3 +231,23 @@ def test_set_refuses_what_it_cannot_store(tmp_path, inbox, args):
     rid = json.loads(run("import", "--json", str(inbox), data=data).output)["added"][0]["report_id"]
     assert run("set", rid, *args, data=data).exit_code == 2
     assert run("set", "0000000000000000", "--year", "2020", data=data).exit_code == 1
+
+
+def test_an_archive_from_an_earlier_version_is_brought_up_to_date_when_read(tmp_path, inbox):
+    from archive.store import Store
+
+    data = tmp_path / "data"
+    run("import", str(inbox), data=data)
+    db = sqlite3.connect(data / "archive.db")
+    expected = db.execute("SELECT report_id, role, level, region FROM reports ORDER BY id").fetchall()
+    for table in ("passage_reuse", "reuse_signatures", "report_fields"):
+        db.execute(f"DROP TABLE {table}")
+    for column in ("role", "level", "region"):
+        db.execute(f"ALTER TABLE reports DROP COLUMN {column}")
+    db.commit()
+    db.close()
+    with Store(data, readonly=True) as store:
+        report = store.report(expected[0][0])
+        assert "reuse_ratio" in report and report["provenance"] == {}
+        assert store.conn.execute("SELECT report_id, role, level, region FROM reports ORDER BY id").fetchall() == expected
+    assert json.loads(run("search", "--json", "的", data=data).output)["total"] > 0
