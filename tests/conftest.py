@@ -59,6 +59,17 @@ def sample_archive(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mini_archive(tmp_path_factory) -> Path:
+    """Three small reports (tests.support.reports.MINI) imported once; tests must only read it."""
+    from tests.support.reports import MINI
+
+    root = tmp_path_factory.mktemp("mini")
+    data = root / "data"
+    assert run("import", str(write_reports(root / "inbox", MINI)), data=data).exit_code == 0
+    return data
+
+
+@pytest.fixture(scope="session")
 def db(sample_archive):
     """The sample archive's SQLite file, read-only, with the archive's own folding as a SQL function."""
     conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True, check_same_thread=False)

@@ -27,12 +27,11 @@ from tests.conftest import run
 from tests.support.reports import MINI, write_reports
 from tests.bench.phrases import random_substrings
 
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("mini")
-    data = root / "data"
-    assert run("import", str(write_reports(root / "inbox", MINI)), data=data).exit_code == 0
-    return data
+
+@pytest.fixture
+def mini(mini_archive) -> Path:
+    """The three small reports, imported once for the session (tests only read it)."""
+    return mini_archive
 
 
 def search_json(data, *args) -> dict:

@@ -13,17 +13,8 @@ import pytest
 
 from archive.store import Store
 from index.api import EngineConfig, open_backend
-from tests.conftest import run
-from tests.support.reports import MINI, write_reports
 
 ENGINES = ["local"]
-
-@pytest.fixture(scope="session")
-def mini_archive(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("contract-mini")
-    data = root / "data"
-    assert run("import", str(write_reports(root / "inbox", MINI)), data=data).exit_code == 0
-    return data
 
 
 @pytest.fixture(params=ENGINES)
