@@ -55,6 +55,8 @@ def sync(store: Store) -> ReuseSync:
     reports = store.conn.execute(
         "SELECT report_id, min(id), max(id) FROM passages WHERE id > ? GROUP BY report_id ORDER BY min(id)",
         (low,)).fetchall()
+    # A report's passages are numbered from 1 and stored together, so passage n has id first + n - 1.
+    firsts = dict(store.conn.execute("SELECT report_id, min(id) - min(passage_no) FROM passages GROUP BY report_id"))
     for report_id, first, last in reports:
         rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? ORDER BY passage_no",
                                   (report_id,)).fetchall()
@@ -66,11 +68,9 @@ def sync(store: Store) -> ReuseSync:
                                    [(ids[no], blob) for no, blob in signatures])
             pairs = []
             for m in matches:
-                other = store.conn.execute("SELECT id FROM passages WHERE report_id = ? AND passage_no = ?",
-                                           (m.other_report_id, m.other_passage_no)).fetchone()
-                if other:
-                    sim = round(float(m.similarity), 4)
-                    pairs += [(ids[m.passage_no], other[0], sim), (other[0], ids[m.passage_no], sim)]
+                other = firsts[m.other_report_id] + m.other_passage_no
+                sim = round(float(m.similarity), 4)
+                pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
             store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", pairs)
             store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(max(last, low)),))
             if pairs:
