@@ -72,6 +72,8 @@ def sync(store: Store) -> ReuseSync:
                 sim = round(float(m.similarity), 4)
                 pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
             store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", pairs)
+            if pairs:
+                _recount(store, {p for p, _, _ in pairs})
             store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(max(last, low)),))
             if pairs:
                 store.bump_facets_generation()
@@ -85,19 +87,28 @@ def rebuild(store: Store) -> ReuseSync:
     """Forget every match and signature and find them again (after the rule changes)."""
     with store.transaction():
         store.conn.execute("DELETE FROM passage_reuse")
+        store.conn.execute("DELETE FROM reuse_counts")
         store.conn.execute("DELETE FROM reuse_signatures")
         store.conn.execute("DELETE FROM meta WHERE key = 'reuse_mark'")
         store.bump_facets_generation()
     return sync(store)
 
 
+def _recount(store: Store, passage_ids: set[int]) -> None:
+    """Bring ``reuse_counts`` up to date for passages whose pairs just changed."""
+    ids = sorted(passage_ids)
+    for i in range(0, len(ids), 500):
+        some = ids[i:i + 500]
+        store.conn.execute(
+            "INSERT OR REPLACE INTO reuse_counts SELECT r.passage_id, count(DISTINCT op.report_id) "
+            "FROM passage_reuse r JOIN passages op ON op.id = r.other_passage_id "
+            f"WHERE r.passage_id IN ({','.join('?' * len(some))}) GROUP BY r.passage_id", some)
+
+
 def counts(store: Store, after: int, upto: int) -> list[tuple[int, int]]:
     """(passage id, other reports holding it) for passages with ids in (after, upto] that have any."""
-    return store.conn.execute(
-        "SELECT r.passage_id, count(DISTINCT op.report_id) FROM passage_reuse r "
-        "JOIN passages op ON op.id = r.other_passage_id JOIN passages p ON p.id = r.passage_id "
-        "WHERE r.passage_id > ? AND r.passage_id <= ? AND op.report_id != p.report_id GROUP BY r.passage_id",
-        (after, upto)).fetchall()
+    return store.conn.execute("SELECT passage_id, reports FROM reuse_counts WHERE passage_id > ? AND passage_id <= ?",
+                              (after, upto)).fetchall()
 
 
 def detail(store: Store, report_id: str) -> dict:

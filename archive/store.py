@@ -92,6 +92,12 @@ CREATE TABLE IF NOT EXISTS passage_reuse (
     similarity REAL NOT NULL,
     PRIMARY KEY (passage_id, other_passage_id)
 ) WITHOUT ROWID;
+-- How many other reports hold each passage (kept with the pairs: reading it back for facets costs a scan
+-- of this table, not a count over every pair).
+CREATE TABLE IF NOT EXISTS reuse_counts (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(id),
+    reports INTEGER NOT NULL
+);
 -- Where a report's title, year or kind came from when not derived from its text: a manifest beside the
 -- files, or a correction (archive set). A correction outlives re-imports, reindexing and reclassifying.
 CREATE TABLE IF NOT EXISTS report_fields (
@@ -567,7 +573,7 @@ def _current(conn: sqlite3.Connection) -> bool:
     """Whether an archive holds every table and column this version reads."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     columns = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
-    return {"passage_reuse", "reuse_signatures", "report_fields"} <= tables and "role" in columns
+    return {"passage_reuse", "reuse_signatures", "reuse_counts", "report_fields"} <= tables and "role" in columns
 
 
 def open_store(root: str | os.PathLike | None, *, readonly: bool = False) -> Store:
