@@ -26,10 +26,9 @@ from .model import ImportSummary, ParsedReport
 from .proc import die_with_parent
 from .store import Store, now
 from .structure import parse
-from .text import clean, decode, find_source_url, hash_form
-from .htmltext import looks_like_html, html_to_text
+from .formats import SUFFIXES, extract
+from .text import clean, hash_form
 
-SUFFIXES = (".txt", ".md")
 MAX_BYTES = 64 * 1024 * 1024
 MIN_CJK = 10
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -94,7 +93,7 @@ def _visit(path: str, top_level: bool) -> Candidate | Skip | list[str]:
         kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device"
         return Skip(path, f"not a regular file ({kind}): not opened")
     if not path.lower().endswith(SUFFIXES):
-        return Skip(path, "not a .txt or .md file")
+        return Skip(path, "not a file type the archive reads (" + " ".join(SUFFIXES) + ")")
     return Candidate(path)
 
 
@@ -161,22 +160,26 @@ class Prepared:
 
 def prepare(path: str, data: bytes, sha256: str) -> Prepared:
     """bytes → Prepared; raises InputError with a plain reason."""
-    decoded = decode(data)
-    raw = html_to_text(decoded.text) if looks_like_html(decoded.text) else decoded.text
-    text = clean(raw)
+    extracted = extract(path, data)
+    text = clean(extracted.text)
     cjk = len(_CJK.findall(_ESCAPED_TAG.sub("", text[:200000])))
     if cjk < MIN_CJK:
-        raise InputError(f"no report text: {cjk} Chinese characters after cleaning (decoded as {decoded.encoding})")
-    report = parse(text, os.path.basename(path))
+        raise InputError(f"no report text: {cjk} Chinese characters after cleaning (read as {extracted.encoding})")
+    report = parse(text, os.path.basename(path), outline=outline_hints(extracted.headings))
     if not report.passages:  # one line, taken as the title: nothing to find or cite
         raise InputError(f"no report text: only a title line ({report.title[:40]})")
     body = "\n".join(p.text for p in report.passages)
     body_form = hash_form(body)
     return Prepared(
-        path=path, sha256=sha256, size=len(data), encoding=decoded.encoding, replaced=decoded.replaced,
+        path=path, sha256=sha256, size=len(data), encoding=extracted.encoding, replaced=extracted.replaced,
         report=report, content_hash=dedupe.content_hash(hash_form(text)), body=body,
-        minhash=dedupe.minhash(body_form), source_url=find_source_url(decoded.text),
+        minhash=dedupe.minhash(body_form), source_url=extracted.source_url,
     )
+
+
+def outline_hints(headings: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """Word headings keyed by their cleaned text, so they still match after cleaning."""
+    return {clean(text): level for text, level in headings if clean(text)}
 
 
 def _prepare_job(job: tuple[str, bytes, str]) -> Prepared | InputError:

@@ -120,8 +120,12 @@ def _looks_like_title(lines: list[str]) -> bool:
     return bool(_TITLE_CUE.search(fold(first))) or (len(lines) > 1 and len(first) <= 30 and len(lines[1]) > len(first))
 
 
-def parse(text: str, filename: str = "") -> ParsedReport:
-    """Split clean text (one paragraph per line) into a report."""
+def parse(text: str, filename: str = "", outline: dict[str, int] | None = None) -> ParsedReport:
+    """Split clean text (one paragraph per line) into a report.
+
+    ``outline`` maps lines the document itself marks as headings (Word heading
+    styles, outline levels) to their level; numbered headings need no mark.
+    """
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         return ParsedReport("（无标题）", None, "其他", (), (), text, title_derived=True)
@@ -136,7 +140,7 @@ def parse(text: str, filename: str = "") -> ParsedReport:
     if not title:
         title = _derive_title(lines, year, kind)
 
-    levels = [heading_level(ln) for ln in lines]
+    levels = [heading_level(ln) or (outline or {}).get(ln) for ln in lines]
     for i in range(1, len(lines)):
         if levels[i] is None and _is_unnumbered_heading(lines, i) and any(levels):
             levels[i] = 1
