@@ -40,10 +40,25 @@ BODY_CUES: dict[str, tuple[str, ...]] = {
 
 _PRIORITY = {key: i for i, key in enumerate(HEADING_CUES)}
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20[0-4]\d)年")
+_REVIEW = re.compile(r"^[^，。]{0,16}(?:工作)?回顾[.．。]?$|^[^，。]{0,12}过去[^，。]{0,8}(?:工作|回顾)")
+#: A paragraph that turns from results to shortcomings, whatever heading it sits under: it says so early on.
+_PROBLEMS_CUE = re.compile(
+    r"(?:清醒(?:地)?|也|还|同时)(?:要|应|必须)?(?:清醒(?:地)?)?(?:看到|认识到)[^。]{0,40}(?:问题|困难|不足|差距|短板|挑战)"
+    r"|(?:面临|存在)着?(?:的)?(?:不少|诸多|许多|很多)?(?:困难和(?:问题|挑战)|矛盾和问题|问题和不足|不足和问题|短板弱项)"
+    r"|(?:面临|存在)着?(?:的)?(?:不少|诸多|许多|很多)(?:缺点|问题|不足|困难|矛盾)"
+    r"|(?:问题|困难|不足|挑战)[^。]{0,6}主要(?:是|表现在)[：:]"
+    r"|^.{0,30}?(?:清醒(?:地)?(?:看到|认识到)|存在(?:的)?(?:一些|不少)?(?:问题|不足|差距)|不足之处|问题和不足|差距和不足)")
+
+
+def speaks_of_problems(paragraph: str) -> bool:
+    """我们也清醒看到…困难和问题 / 同时也要看到…存在…问题: a problems paragraph inside a review section."""
+    return bool(_PROBLEMS_CUE.search(paragraph[:2000]))
 
 
 def classify_heading(heading: str, *, kind: str = "", year: int | None = None) -> str | None:
     """The type a heading names, or None when it names none."""
+    if _REVIEW.search(heading):  # 一、2023年工作回顾 / 过去五年工作回顾: what was done, whatever the year
+        return "performance"
     if kind == "政府工作报告":
         years = [int(y) for y in _YEAR.findall(heading)]
         if "今年" in heading or (year and year in years and year - 1 not in years):
@@ -58,7 +73,7 @@ def classify_heading(heading: str, *, kind: str = "", year: int | None = None) -
     return best[2] if best else None
 
 
-def classify_body(body: str, parent: str | None = None) -> str | None:
+def classify_body(body: str, parent: str | None = None, least: int = 2) -> str | None:
     """The type a body speaks of most, when it clearly speaks of one.
 
     Under a typed parent the body must clearly outweigh it: a subsection
@@ -69,7 +84,7 @@ def classify_body(body: str, parent: str | None = None) -> str | None:
     key, n = max(counts.items(), key=lambda kv: (kv[1], -_PRIORITY[kv[0]]))
     if parent in BODY_CUES and key != parent:
         return key if n >= 3 and n >= 2 * counts[parent] + 1 else None
-    return key if n >= 2 else None
+    return key if n >= least else None
 
 
 def classify(heading: str, body: str, *, kind: str = "", year: int | None = None,

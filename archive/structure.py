@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .classify import classify, classify_body
+from .classify import classify, classify_body, speaks_of_problems
 from .model import ParsedReport, Passage, Section
 from .text import fold
 
@@ -40,6 +40,10 @@ _KIND_CUES: tuple[tuple[str, str], ...] = (
     ("工作总结", "工作总结"),
     ("总结如下", "工作总结"),
     ("年度总结", "工作总结"),
+    ("任职", "述职报告"),  # 任职报告 / 任职期间工作报告: an account of one's term, as a 述职 is
+    ("履职报告", "述职报告"),
+    ("汇报", "工作总结"),  # 工作汇报: a summary of work reported upwards
+    ("总结", "工作总结"),
 )
 
 
@@ -111,6 +115,53 @@ def find_kind(title: str, opening: str) -> str:
     return "其他"
 
 
+def _short_line(line: str) -> bool:
+    return len(line) <= 50 and not heading_level(line) and line[-1] not in "。：:；;，," and not _SALUTATION.match(line)
+
+
+def _title_at(lines: list[str]) -> int:
+    """Where the report's own title is among short leading lines (a site's page title and category come first).
+
+    The last short line with a title cue before the body wins; 汇报材料 or a
+    page title above it is the site's, not the report's.
+    """
+    k = 0
+    while k < min(len(lines) - 1, 4) and _short_line(lines[k]):
+        k += 1
+    if k < 2:
+        return 0
+    cued = [i for i in range(k) if _TITLE_CUE.search(fold(lines[i])) and not _PAGE_TITLE.search(lines[i])]
+    if not cued:
+        return 0
+    # A subtitle (——在…会议上) or an author line after the title stays with the body.
+    return cued[-1] if not lines[cued[-1]].startswith(("—", "-", "─")) else cued[0]
+
+
+_PAGE_TITLE = re.compile(r"范文|精选|合集|大全|汇编|[(（]\d+篇[)）]|\d+篇$|^汇报材料$")
+_DATE_LINE = re.compile(r"(19[4-9]\d|20[0-4]\d)\s*年\s*(\d{1,2})\s*月(?:\s*\d{1,2}\s*日)?\s*$")
+_YEAR_CUE = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)年度?(?:[，,]|以来|工作|全年|期间|述职|上半年|下半年|初|底)")
+
+
+def year_in_body(lines: list[str]) -> int | None:
+    """A year the text itself gives: the closing date line (January or February dates the year before), else a
+    year the body names as its period (2023年以来, 2023年工作…) clearly more often than any other."""
+    for line in lines[-3:]:
+        m = _DATE_LINE.search(line)
+        if m and len(line) <= 40:
+            year, month = int(m.group(1)), int(m.group(2))
+            return year - 1 if month <= 2 else year
+    counts: dict[int, int] = {}
+    for line in lines:
+        for m in _YEAR_CUE.finditer(line):
+            counts[int(m.group(1))] = counts.get(int(m.group(1)), 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    best, n = ranked[0]
+    runner = ranked[1][1] if len(ranked) > 1 else 0
+    return best if n >= 2 and n >= 2 * runner else None
+
+
 def _looks_like_title(lines: list[str]) -> bool:
     first = lines[0]
     if len(first) > 50 or heading_level(first) or first[-1] in "。：:；;，,":
@@ -130,12 +181,15 @@ def parse(text: str, filename: str = "", outline: dict[str, int] | None = None) 
     if not lines:
         return ParsedReport("（无标题）", None, "其他", (), (), text, title_derived=True)
     title = ""
+    lines = lines[_title_at(lines):]
     if _looks_like_title(lines):
         title, lines = lines[0], lines[1:]
+    if not lines:
+        return ParsedReport(title or "（无标题）", None, "其他", (), (), text, title_derived=not title)
     opening = "\n".join(lines[:3])[:600]
     kind = find_kind(fold(title), fold(opening + "\n" + "\n".join(lines[-2:])))
     reviews = [ln for ln in lines if kind == "政府工作报告" and heading_level(ln) == 1]
-    year = find_year(title, filename, opening, reviews)
+    year = find_year(title, filename, opening, reviews) or year_in_body(lines)
     title_derived = not title
     if not title:
         title = _derive_title(lines, year, kind)
@@ -170,10 +224,14 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         end = next((j for j in heads[n:] if (levels[j] or 9) <= level), len(lines))
         body = "\n".join(lines[i + 1 : end])
         htext = heading_text(lines[i])
-        own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
-                       kind=kind, year=year, parent=stack[-1][2] if stack else None)
-        if own is None and level == 1:
-            own = classify_body(fold(body))
+        parent = stack[-1][2] if stack else None
+        if parent in _INHERITED:  # items under 下一步工作打算 are plans, whatever subject they name
+            own = None
+        else:
+            own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
+                           kind=kind, year=year, parent=parent)
+        if own is None and level == 1:  # a figurative heading (一、立下愚公移山志): its body says what it is about
+            own = classify_body(fold(body), least=1) or ("performance" if len(body) >= 50 else None)
         stype = own or (stack[-1][2] if stack else "other")
         sections.append(Section(n, htext, level, stype, i + 1))
         stack.append((level, n, stype))
@@ -181,6 +239,11 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         for j in range(i, nxt):
             owner[j] = n
     return sections, owner
+
+
+_INHERITED = ("plans", "problems", "closing")
+#: Sections whose paragraphs may turn to shortcomings (我们也清醒看到…) and are then typed by content.
+_REVIEWED = ("performance", "political", "party_building", "supervision", "integrity", "other")
 
 
 def _passages(lines, levels, sections, owner) -> list[Passage]:
@@ -193,8 +256,12 @@ def _passages(lines, levels, sections, owner) -> list[Passage]:
             stype = "preamble" if (i < first_head and sections) or (i == 0 and _SALUTATION.match(fold(line))) else "other"
             if not sections and i > 0:
                 stype = classify_body(fold(line)) or "other"
+            if i > 0 and stype in ("preamble", "other") and speaks_of_problems(fold(line)):
+                stype = "problems"
         else:
             stype = sec.section_type
+            if not levels[i] and stype in _REVIEWED and speaks_of_problems(fold(line)):
+                stype = "problems"
         passages.append(Passage(i + 1, line, stype, sec.section_no if sec else None,
                                 sec.heading if sec else "", bool(levels[i])))
     # Closing: the formulas at the very end (以上报告，请予审议 / 让我们… / a date line).
