@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .classify import classify, classify_body, speaks_of_problems
+from .classify import classify, classify_body, classify_heading, dominant, speaks_of_problems
 from .model import ParsedReport, Passage, Section
 from .text import fold
 
@@ -195,12 +195,38 @@ def parse(text: str, filename: str = "", outline: dict[str, int] | None = None) 
         title = _derive_title(lines, year, kind)
 
     levels = [heading_level(ln) or (outline or {}).get(ln) for ln in lines]
+    _unlist(lines, levels)
     for i in range(1, len(lines)):
         if levels[i] is None and _is_unnumbered_heading(lines, i) and any(levels):
             levels[i] = 1
     sections, owner = _sections(lines, levels, kind, year)
     passages = _passages(lines, levels, sections, owner)
     return ParsedReport(title, year, kind, tuple(sections), tuple(passages), "\n".join(lines), title_derived)
+
+
+def _unlist(lines: list[str], levels: list[int | None]) -> None:
+    """A preamble list (重点抓了五件事：一、抓学习；二、抓项目；…) is not an outline: its items stay paragraphs.
+
+    A run of three or more top-level items with no paragraph between them is a
+    list when its items end like list items (；，) or the numbering starts again
+    at 一 after it.
+    """
+    i = 0
+    while i < len(lines):
+        if levels[i] != 1:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and levels[j + 1] == 1:
+            j += 1
+        run = lines[i:j + 1]
+        if len(run) >= 3:
+            listy = sum(ln[-1] in "；;，," for ln in run) >= len(run) - 1
+            restart = any(levels[k] == 1 and re.match(r"^一\s*[、．.]", lines[k]) for k in range(j + 1, len(lines)))
+            if listy or (restart and re.match(r"^一\s*[、．.]", run[0])):
+                for k in range(i, j + 1):
+                    levels[k] = None
+        i = j + 1
 
 
 def _derive_title(lines: list[str], year: int | None, kind: str) -> str:
@@ -227,11 +253,14 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         parent = stack[-1][2] if stack else None
         if parent in _INHERITED:  # items under 下一步工作打算 are plans, whatever subject they name
             own = None
+        elif level == 1 and classify_heading(fold(htext), kind=kind, year=year, weak=False) is None:
+            # Named by 工作/建设 alone, or figurative (一、立下愚公移山志): its body says what it is about.
+            own = (classify_body(fold(body)) or dominant(fold(body))
+                   or classify_heading(fold(htext), kind=kind, year=year)
+                   or ("performance" if len(body) >= 50 else None))
         else:
             own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
                            kind=kind, year=year, parent=parent)
-        if own is None and level == 1:  # a figurative heading (一、立下愚公移山志): its body says what it is about
-            own = classify_body(fold(body), least=1) or ("performance" if len(body) >= 50 else None)
         stype = own or (stack[-1][2] if stack else "other")
         sections.append(Section(n, htext, level, stype, i + 1))
         stack.append((level, n, stype))

@@ -49,6 +49,25 @@ def main_text(page: str) -> str | None:
                                favor_recall=True, deduplicate=False)
 
 
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_RULE_ROW = re.compile(r"^[\s|:\-]+$")
+
+
+def untable(text: str) -> str:
+    """trafilatura writes table rows as | a | b |: one line per row, cells separated by a space (a page laid out
+    in a table is then just its lines)."""
+    out = []
+    for line in text.split("\n"):
+        m = _TABLE_ROW.match(line)
+        if m:
+            if _RULE_ROW.match(line):
+                continue
+            cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", m.group(1))]
+            line = " ".join(c for c in cells if c)
+        out.append(line)
+    return "\n".join(out)
+
+
 def read(data: bytes, suffix: str = ".html") -> Extracted:
     url = None
     if suffix in (".mhtml", ".mht"):
@@ -58,6 +77,7 @@ def read(data: bytes, suffix: str = ".html") -> Extracted:
     url = url or next((m.group(1) for m in (_CANONICAL.search(page[:50000]), _SAVED_FROM.search(page[:2000])) if m),
                       None)
     text = main_text(page) if len(page) <= TREE_LIMIT else None
+    text = untable(text) if text else text
     if not text or len(re.findall(r"[\u3400-\u9fff]", text)) < 50:
         text = html_to_text(page)
     return Extracted(text, decoded.encoding, source_url=url or find_source_url(text), replaced=decoded.replaced)

@@ -58,7 +58,7 @@ def join_ocr_lines(text: str) -> str:
         width = max(len(ln) for ln in lines)
         current = lines[0]
         for prev, ln in zip(lines, lines[1:]):
-            short = len(prev) < 0.8 * width and prev[-1:] in "。：:！？；"
+            short = len(prev) < 0.8 * width
             if short or re.match(r"^[一二三四五六七八九十]+[、.]|^[（(][一二三四五六七八九十]+[)）]", ln):
                 paras.append(current)
                 current = ln

@@ -23,6 +23,7 @@ from .limits import Deadline
 MAX_PAGES = 1000
 SECONDS = 60.0
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
 _PAGE_NO = re.compile(r"^[-—–\s]*(?:第\s*\d+\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?|\d{1,4}(?:\s*/\s*\d{1,4})?|"
                       r"Page\s+\d+(?:\s+of\s+\d+)?)[-—–\s]*$", re.I)
 
@@ -100,6 +101,7 @@ def paragraphs(pages: list[list[Line]]) -> list[str]:
                 or ln.left - margin_left > 1.2 * height  # indented first line
                 or prev.right < margin_right - 2.0 * height  # the line before stopped short
                 or (k > 0 and prev.bottom - ln.top > gap + 0.8 * height)  # a wider gap
+                or (prev.text.rstrip()[-1:] in "。！？：；" and _HEADING_START.match(text) is not None)
             )
             if starts or not out:
                 out.append(text)
