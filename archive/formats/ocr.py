@@ -38,10 +38,18 @@ def _require(what: str) -> str:
 
 
 def ocr_text(image: bytes, what: str, timeout: float = PAGE_SECONDS) -> str:
-    """One image's text; Tesseract's page layout gives paragraphs as blocks separated by blank lines."""
-    out = run_tool([_require(what), "stdin", "stdout", "-l", "chi_sim", "--psm", "3"], image,
+    """One image's text; Tesseract's page layout gives paragraphs as blocks separated by blank lines.
+
+    Page segmentation mode 4 (one column of text of varying sizes) is how a
+    report is printed; the default mode dropped a short salutation line.
+    """
+    out = run_tool([_require(what), "stdin", "stdout", "-l", "chi_sim", "--psm", "4"], image,
                    f"OCR of {what}", timeout=timeout)
     return join_ocr_lines(out.decode("utf-8", "replace"))
+
+
+#: Tesseract puts blanks between Chinese characters, and between them and digits or punctuation.
+_OCR_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f\s])")
 
 
 def join_ocr_lines(text: str) -> str:
@@ -51,6 +59,7 @@ def join_ocr_lines(text: str) -> str:
     than its neighbours starts a new paragraph too.
     """
     paras: list[str] = []
+    text = _OCR_SPACE.sub("", text)
     for block in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines:
@@ -59,7 +68,8 @@ def join_ocr_lines(text: str) -> str:
         current = lines[0]
         for prev, ln in zip(lines, lines[1:]):
             short = len(prev) < 0.8 * width
-            if short or re.match(r"^[一二三四五六七八九十]+[、.]|^[（(][一二三四五六七八九十]+[)）]", ln):
+            salutation = ln[-1:] in "：:" and len(ln) < 0.8 * width  # 各位党员、村民代表： stands alone
+            if short or salutation or re.match(r"^[一二三四五六七八九十]+[、.]|^[（(][一二三四五六七八九十]+[)）]", ln):
                 paras.append(current)
                 current = ln
             else:
