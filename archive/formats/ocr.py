@@ -49,7 +49,7 @@ def ocr_text(image: bytes, what: str, timeout: float = PAGE_SECONDS) -> str:
 
 
 #: Tesseract puts blanks between Chinese characters, and between them and digits or punctuation.
-_OCR_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f\s])")
+_OCR_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f\s]|[:;,.!?)])|(?<=[^\x00-\x7f]) +(?=\d)|(?<=\d) +(?=[^\x00-\x7f\s])")
 
 
 def join_ocr_lines(text: str) -> str:

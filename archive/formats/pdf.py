@@ -74,8 +74,9 @@ def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
         kept = []
         for i, ln in enumerate(lines):
             at_edge = i < edge or i >= len(lines) - edge
-            if at_edge and (_PAGE_NO.match(ln.text) or (len(pages) >= 2 and counts.get(_furniture_key(ln.text), 0) >= need
-                                                          and len(ln.text) <= 60)):
+            repeated = (len(pages) >= 2 and counts.get(_furniture_key(ln.text), 0) >= need and len(ln.text) <= 60
+                        and ln.text.rstrip()[-1:] not in "。；，,;")  # a sentence is body text, even if it repeats
+            if at_edge and (_PAGE_NO.match(ln.text) or repeated):
                 continue
             kept.append(ln)
         out.append(kept)
