@@ -37,7 +37,7 @@ _SITE_SENTENCE = re.compile(
 _SITE_MAX = 160  # a line longer than this is prose, whatever words it holds
 #: Paywall notes inside or between paragraphs.
 _PAYWALL = re.compile(r"[…\.。·]*\s*[(（]?(?:此处隐藏|以下隐藏|隐藏了?)\s*\d+\s*个?字\s*[)）]?\s*[…\.。·]*"
-                      r"|[(（]?未完[，,]\s*(?:全文|继续阅读)[^)）\n]{0,30}[)）]?|##?paid(?:begin|end)##?")
+                      r"|[(（]?未完[，,]\s*(?:全文|继续阅读)[^)）\n]{0,30}[)）]?")
 #: A pinyin gloss after a character: 鎮(zhèn), 塬（yuán）.
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\s?[（(]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}[1-5]?\s*[)）]")
 _CN = "一二三四五六七八九十"
