@@ -1,9 +1,9 @@
 """Saved web pages (.html, .htm, .mhtml): the article, not the navigation around it.
 
 Main content comes from trafilatura (a maintained extractor of a page's main
-text); when it finds nothing, or the page is too large to build a tree for
-in bounded memory, every word of the page is kept by the linear tag stripper
-in ``htmltext`` and the text cleaner drops the chrome it knows.
+text); when it finds nothing, every word of the page is kept by the linear tag stripper
+in ``htmltext`` and the text cleaner drops the chrome it knows. A page of more
+than 8 MB of markup (inline images aside) is refused with a reason.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from ..htmltext import html_to_text
 from ..text import decode, find_source_url
 from .extracted import Extracted
 
-#: Above this much markup the page is stripped linearly instead of parsed into a tree.
-TREE_LIMIT = 4 * 1024 * 1024
+#: Markup beyond this (once inline images are dropped) is not one report's page: refused rather than parsed.
+TREE_LIMIT = 8 * 1024 * 1024
+#: A page whose text is longer than this holds far more than one report (real ones are < 100,000 characters).
+MAX_TEXT = 2_000_000
+_DATA_URI = re.compile(r"data:[a-zA-Z/+.-]{1,40};base64,[A-Za-z0-9+/=\s]{64,}")
 _CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["'](https?://[^"']+)""", re.I)
 _SAVED_FROM = re.compile(r"saved from url=\(\d+\)(https?://\S+?)\s*-->", re.I)
 
@@ -76,8 +79,16 @@ def read(data: bytes, suffix: str = ".html") -> Extracted:
     page = decoded.text
     url = url or next((m.group(1) for m in (_CANONICAL.search(page[:50000]), _SAVED_FROM.search(page[:2000])) if m),
                       None)
-    text = main_text(page) if len(page) <= TREE_LIMIT else None
+    page = _DATA_URI.sub("data:", page)
+    size = len(page.encode("utf-8", "replace"))
+    if size > TREE_LIMIT:
+        raise InputError(f"the page is {size // 1048576} MB of markup, far more than one report "
+                         f"(the limit is {TREE_LIMIT // 1048576} MB without inline images); save the report's own page")
+    text = main_text(page)
     text = untable(text) if text else text
-    if not text or len(re.findall(r"[\u3400-\u9fff]", text)) < 50:
+    if not text or len(re.findall(r"[\u3400-\u9fff]", text[:100000])) < 50:
         text = html_to_text(page)
+    if len(text) > MAX_TEXT:
+        raise InputError(f"the page holds {len(text):,} characters of text, far more than one report "
+                         f"(the limit is {MAX_TEXT:,}); save the report's own page")
     return Extracted(text, decoded.encoding, source_url=url or find_source_url(text), replaced=decoded.replaced)
