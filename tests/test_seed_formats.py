@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import re
 import sqlite3
 
 import pytest
 
 from tests.conftest import run
+from tests.fixtures.convert import FONT, as_docx, as_pdf
 
 pytestmark = pytest.mark.shared
-FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-_TOP = re.compile(r"^[一二三四五六七八九十]+、")
-
-
-def as_docx(text: str) -> bytes:
-    """Numbered top-level headings get Word's Heading 1 style, as an author would set them."""
-    import docx
-
-    document = docx.Document()
-    for line in text.split("\n"):
-        if line.strip():
-            document.add_paragraph(line.strip(), style="Heading 1" if _TOP.match(line) and len(line) < 60 else None)
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
-
-
-def as_pdf(text: str) -> bytes:
-    from reportlab import rl_config
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate
-
-    rl_config.invariant = 1
-    if "wqy" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("wqy", FONT, subfontIndex=0))
-    body = ParagraphStyle("b", fontName="wqy", fontSize=12, leading=21, firstLineIndent=24, wordWrap="CJK")
-
-    def page_number(canvas, doc):
-        canvas.setFont("wqy", 9)
-        canvas.drawCentredString(A4[0] / 2, 28, f"第 {doc.page} 页")
-
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4).build(
-        [Paragraph(line.strip().replace("&", "&amp;").replace("<", "&lt;"), body) for line in text.split("\n")
-         if line.strip()], onFirstPage=page_number, onLaterPages=page_number)
-    return buf.getvalue()
 
 
 def test_seeds_as_docx_and_pdf_are_copies_with_the_same_section_types(shared, tmp_path):
