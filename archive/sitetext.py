@@ -25,7 +25,7 @@ _CHROME_WORD = (r"(?:分享(?:到)?|收藏|点赞|举报|复制|打印|下载(?:
                 r"(?:页数|字数|大小|格式|文件大小|类型)\s*[：:]\s*\S{1,16}|"
                 r"(?:作者|来源|编辑|栏目|分类)\s*[：:]\s*\S{1,20}|-?\s*\d+(?:\.\d+)?\s*[KMG]B|\d+\s*页|"
                 r"【[^】]{1,8}】|[|｜·•/]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
-_CHROME_LINE = re.compile(rf"^(?:{_CHROME_WORD}\s*)+$", re.I)
+_CHROME_LINE = re.compile(rf"^(?:{_CHROME_WORD}\s*)+$", re.IGNORECASE)
 #: Editors' blurbs, disclaimers, contact lines and site names: whole lines that say them are not the report.
 _SITE_SENTENCE = re.compile(
     r"小编|仅供参考|供(?:大家|您|你)(?:参考|借鉴|学习)|欢迎(?:阅读|借鉴|参考|收藏|下载|分享)|希望(?:对|能)(?:你|您|大家)"

@@ -36,7 +36,8 @@ def test_seeds_as_docx_and_pdf_are_copies_with_the_same_section_types(shared, tm
         """Top-level section types of the report as parsed from this copy's own text."""
         from archive.importer import prepare
 
-        (prep,) = prepare(path, open(path, "rb").read(), "0" * 64)
+        with open(path, "rb") as f:
+            (prep,) = prepare(path, f.read(), "0" * 64)
         return [s.section_type for s in prep.report.sections if s.level == 1]
 
     copies = {os.path.basename(d["path"]): d for d in out["duplicates"]}

@@ -26,7 +26,7 @@ READERS: dict[str, str] = {
 }
 SUFFIXES: tuple[str, ...] = tuple(READERS)
 
-__all__ = ["Extracted", "READERS", "SUFFIXES", "extract"]
+__all__ = ["READERS", "SUFFIXES", "Extracted", "extract"]
 
 
 def extract(name: str, data: bytes) -> Extracted:

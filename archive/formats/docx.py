@@ -19,7 +19,7 @@ from .extracted import Extracted
 from .limits import checked_zip
 
 _XML_PARTS = re.compile(r"^word/[^/]+\.xml$|^\[Content_Types\]\.xml$|^_rels/")
-_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DIGITS = "零一二三四五六七八九"
 

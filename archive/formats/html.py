@@ -23,8 +23,8 @@ TREE_LIMIT = 8 * 1024 * 1024
 #: A page whose text is longer than this holds far more than one report (real ones are < 100,000 characters).
 MAX_TEXT = 2_000_000
 _DATA_URI = re.compile(r"data:[a-zA-Z/+.-]{1,40};base64,[A-Za-z0-9+/=\s]{64,}")
-_CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["'](https?://[^"']+)""", re.I)
-_SAVED_FROM = re.compile(r"saved from url=\(\d+\)(https?://\S+?)\s*-->", re.I)
+_CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["'](https?://[^"']+)""", re.IGNORECASE)
+_SAVED_FROM = re.compile(r"saved from url=\(\d+\)(https?://\S+?)\s*-->", re.IGNORECASE)
 
 
 def _mhtml_page(data: bytes) -> tuple[bytes, str | None]:

@@ -25,7 +25,7 @@ SECONDS = 60.0
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
 _PAGE_NO = re.compile(r"^[-—–\s]*(?:第\s*\d+\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?|\d{1,4}(?:\s*/\s*\d{1,4})?|"
-                      r"Page\s+\d+(?:\s+of\s+\d+)?)[-—–\s]*$", re.I)
+                      r"Page\s+\d+(?:\s+of\s+\d+)?)[-—–\s]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
