@@ -93,14 +93,22 @@ def split_one_line(line: str) -> list[str]:
 
 
 def _merge_lists(pieces: list[str]) -> list[str]:
-    """Rejoin numbered pieces too short to be sections (an inline list) to the piece before them."""
+    """Rejoin numbered pieces too short to be sections (an inline list) to the piece before them.
+
+    The item that ends such a list (三、抓作风。全年…) is rejoined too: it
+    continues the list's numbering, whatever follows it.
+    """
     out: list[str] = []
+    in_list = False
     for p in pieces:
         numbered = re.match(rf"^(?:[{_CN}]+、|[（(][{_CN}]+[)）])", p)
-        if out and numbered and len(p) < 40 and "。" not in p[:-1]:
+        short = numbered and len(p) < 40 and "。" not in p[:-1]
+        if out and numbered and (short or in_list):
             out[-1] += p
+            in_list = bool(short)
         else:
             out.append(p)
+            in_list = False
     return out
 
 

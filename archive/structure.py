@@ -217,7 +217,7 @@ def _unlist(lines: list[str], levels: list[int | None]) -> None:
             i += 1
             continue
         j = i
-        while j + 1 < len(lines) and levels[j + 1] == 1:
+        while j + 1 < len(lines) and levels[j + 1] == 1 and not re.match(r"^一\s*[、．.]", lines[j + 1]):
             j += 1
         run = lines[i:j + 1]
         if len(run) >= 3:
