@@ -33,10 +33,12 @@ _SITE_SENTENCE = re.compile(
     r"|免责声明|版权(?:归|所有|声明)|如有侵权|侵权(?:请|必究|删除)|联系(?:我们|客服|删除|管理员)|本站|本网站"
     r"|用户上传|网友上传|文档(?:由|来源|仅供|为)|(?:QQ|qq|微信|VX|vx|客服|热线)\s*[：:号]?\s*\d{5,}"
     r"|(?:QQ|微信)群|公众号|获取更多|更多范文|主办单位|承办单位|技术支持|ICP备|备案号|设为首页|加入收藏|全文(?:阅读|下载|共\d+字)|阅读全文|展开全文|开通会员|会员(?:可|免费)|试读结束|剩余\s*\d+%\s*未读"
+    r"|点击(?:下载|查看|收藏)|文档为.{0,6}格式|(?:doc|docx|word|Word)(?:格式|文档下载)|热词|已影响\s*\d+\s*人|推荐度"
+    r"|开通(?:VIP|vip|会员)|付费(?:阅读|下载)|复制链接|收藏本文"
     r"|查看更多|更多(?:相关|精彩)|上一篇|下一篇|返回(?:首页|列表)|^首页$|(?:当前|您的)位置")
 _SITE_MAX = 160  # a line longer than this is prose, whatever words it holds
 #: Paywall notes inside or between paragraphs.
-_PAYWALL = re.compile(r"[…\.。·]*\s*[(（]?(?:此处隐藏|以下隐藏|隐藏了?)\s*\d+\s*个?字\s*[)）]?\s*[…\.。·]*"
+_PAYWALL = re.compile(r"[…\.。·]*\s*[(（]?(?:此处隐藏|以下隐藏|隐藏了?)\s*[：:]?\s*\d+\s*个?字\s*[)）]?\s*[…\.。·]*"
                       r"|[(（]?未完[，,]\s*(?:全文|继续阅读)[^)）\n]{0,30}[)）]?")
 #: A pinyin gloss after a character: 鎮(zhèn), 塬（yuán）.
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\s?[（(]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}[1-5]?\s*[)）]")
@@ -136,8 +138,12 @@ def strip_site(lines: list[str]) -> tuple[list[str], bool]:
     return out, truncated
 
 
+#: The marker after a title on the same line: 2023年个人述职报告 篇1.
+_TRAILING_MARK = re.compile(rf"^(?P<rest>\S.{{3,60}}?)\s*[【\[（(]?\s*篇\s*{_N}\s*[】\]）)]?$")
+
+
 def _marker(line: str) -> re.Match | None:
-    m = _PART_MARK.match(line.strip())
+    m = _PART_MARK.match(line.strip()) or _TRAILING_MARK.match(line.strip())
     if m is None:
         return None
     rest = m.group("rest")

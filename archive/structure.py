@@ -109,6 +109,8 @@ def find_kind(title: str, opening: str) -> str:
             continue
         if "决议" in text[:60] or "听取和审议" in text or "听取并审议" in text:
             return "其他"
+        if "述职" in text[:60] and "述廉" in text[:60]:  # 述职述德述廉报告, 述学述职述廉述法
+            return "述职述责述廉报告"
         for cue, kind in _KIND_CUES:
             if cue in text:
                 return kind

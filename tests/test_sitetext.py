@@ -19,6 +19,8 @@ from archive.text import clean
     "免责声明：本站文章均来源于网络，版权归原作者所有。",
     "发布时间：2022-12-16 点击数：358 【打印本页】 【关闭窗口】",
     "上一篇：水务集团年度工作总结",
+    "点击下载文档 文档为doc格式",
+    "相关热词搜索：述职报告 个人述职",
 ])
 def test_site_lines(line):
     assert is_site_line(line)
@@ -86,3 +88,20 @@ def test_a_preamble_list_on_its_own_lines_is_not_an_outline():
             "一、围绕政治建设抓学习\n全年专题学习21次。\n二、围绕项目抓发展\n新开工项目12个，完成投资3亿元。")
     r = parse(text)
     assert [s.heading for s in r.sections] == ["一、围绕政治建设抓学习", "二、围绕项目抓发展"]
+
+
+def test_a_marker_after_the_title_splits_too():
+    text = ("2023年个人述职报告 篇1\n2023年，我认真履行职责，完成了全年任务。\n一、主要工作\n完成投资3亿元，新建项目5个。\n"
+            "2023年个人述职报告 篇2\n2023年，我坚持廉洁自律，严守纪律规矩。\n一、廉洁自律\n严格落实八项规定。")
+    assert len(pages(text)) == 2
+
+
+def test_paywall_note_with_a_colon():
+    (part,) = pages("2023年述职报告\n一、主要工作\n完成任务……此处隐藏：20613字……")
+    assert part.truncated and "隐藏" not in part.text
+
+
+@pytest.mark.parametrize("title, kind", [("2023年度述职述德述廉报告", "述职述责述廉报告"),
+                                         ("2022年述学述职述廉述法报告", "述职述责述廉报告")])
+def test_kind_when_述职_and_述廉_are_apart(title, kind):
+    assert parse(title + "\n一年来，我认真履行职责，完成了各项工作任务。").kind == kind
