@@ -40,6 +40,35 @@ class Line:
 
 
 def page_lines(textpage) -> list[Line]:
+    """The page's lines as PDFium breaks its text, each placed by the boxes of its first and last characters.
+
+    One text call per page and two box calls per line: asking PDFium for the
+    text of every rectangle instead made PDF import 2.5 times slower.
+    """
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count > 0 else ""
+    if len(text) != count:  # characters outside the BMP shift indexes: place lines by rectangles instead
+        return _rect_lines(textpage)
+    lines: list[Line] = []
+    start = 0
+    for m in re.finditer(r"\r\n|\n|\r|$", text):
+        a, b = start, m.start()
+        start = m.end()
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a >= b:
+            continue
+        left, bottom, _, top = textpage.get_charbox(a)
+        _, bottom2, right, top2 = textpage.get_charbox(b - 1)
+        lines.append(Line(text[a:b], left, right, min(bottom, bottom2), max(top, top2)))
+        if m.end() == len(text):
+            break
+    return lines
+
+
+def _rect_lines(textpage) -> list[Line]:
     """Rectangles in content order, merged into lines: a new line where the next rectangle is lower or back left."""
     lines: list[Line] = []
     for i in range(textpage.count_rects()):
