@@ -160,6 +160,7 @@ def read(data: bytes, suffix: str = ".docx") -> Extracted:
     except (PackageNotFoundError, XMLSyntaxError, KeyError) as exc:
         raise InputError(f"not a readable Word document ({type(exc).__name__}: {str(exc)[:120]})") from None
     numbering = _Numbering(document)
+    styles: dict[str | None, object] = {}  # by style id: python-docx looks the default style up anew on every call
     lines: list[str] = []
     headings: list[tuple[str, int]] = []
     from docx.table import Table
@@ -171,7 +172,10 @@ def read(data: bytes, suffix: str = ".docx") -> Extracted:
             text = p.text.strip()
             if not text:
                 continue
-            style = p.style
+            sid = block.style
+            if sid not in styles:
+                styles[sid] = p.style
+            style = styles[sid]
             num = _num_pr(p, style)
             label = numbering.label(*num) if num else ""
             if label and not text.startswith(label.strip()):
