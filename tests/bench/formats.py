@@ -39,15 +39,16 @@ def _import(folder: Path, data: Path) -> tuple[float, dict]:
     return m.seconds, json.loads(m.stdout)
 
 
-def measure(texts: list[str], workdir: Path, ocr_pages: int) -> dict:
-    """Seconds and chars/s per format; OCR pages/s when Tesseract is installed."""
+def measure(texts: list[str], workdir: Path, ocr_pages: int, rounds: int = 2) -> dict:
+    """Seconds and chars/s per format (the best of ``rounds`` imports, formats taking turns, so that load from
+    other processes hits every format alike); OCR pages/s when Tesseract is installed."""
     from archive.formats import extract
     from archive.formats.ocr import _tesseract
     from tests.fixtures.convert import as_docx, as_pdf, as_scan
 
     writers = {"txt": lambda t: t.encode("utf-8"), "docx": as_docx, "pdf": as_pdf}
     chars = sum(len(t) for t in texts)
-    out: dict = {"reports": len(texts), "chars": chars, "formats": {}}
+    out: dict = {"reports": len(texts), "chars": chars, "rounds": rounds, "formats": {}}
     warm = workdir / "warm-up"  # the first import pays for loading jieba's dictionary: not a format's cost
     shutil.rmtree(warm, ignore_errors=True)
     warm.mkdir(parents=True)
@@ -60,11 +61,15 @@ def measure(texts: list[str], workdir: Path, ocr_pages: int) -> dict:
         folder.mkdir(parents=True)
         for i, text in enumerate(texts):
             (folder / f"r{i:04d}.{fmt}").write_bytes(write(text))
-        shutil.rmtree(workdir / f"data-{fmt}", ignore_errors=True)
-        seconds, summary = _import(folder, workdir / f"data-{fmt}")
-        out["formats"][fmt] = {"seconds": round(seconds, 2), "chars_per_s": round(chars / seconds),
-                               "added": len(summary["added"]), "duplicates": len(summary["duplicates"]),
-                               "failed": len(summary["failed"])}
+    for _ in range(rounds):
+        for fmt in writers:
+            shutil.rmtree(workdir / f"data-{fmt}", ignore_errors=True)
+            seconds, summary = _import(workdir / fmt, workdir / f"data-{fmt}")
+            best = out["formats"].get(fmt)
+            if best is None or seconds < best["seconds"]:
+                out["formats"][fmt] = {"seconds": round(seconds, 2), "chars_per_s": round(chars / seconds),
+                                       "added": len(summary["added"]), "duplicates": len(summary["duplicates"]),
+                                       "failed": len(summary["failed"])}
     base = out["formats"]["txt"]["chars_per_s"]
     for fmt in ("docx", "pdf"):
         out["formats"][fmt]["vs_txt"] = round(out["formats"][fmt]["chars_per_s"] / base, 2)
@@ -81,7 +86,8 @@ def measure(texts: list[str], workdir: Path, ocr_pages: int) -> dict:
 
 
 def render(r: dict) -> str:
-    lines = [f"format throughput over {r['reports']} reports ({r['chars']:,} chars), whole import by the CLI:"]
+    lines = [f"format throughput over {r['reports']} reports ({r['chars']:,} chars), whole import by the CLI "
+             f"(best of {r.get('rounds', 1)}):"]
     for fmt, f in r["formats"].items():
         ratio = f" = {f['vs_txt']:.2f} × txt (target ≥ {TARGET})" if "vs_txt" in f else ""
         lines.append(f"  {fmt:<5} {f['seconds']:>7.2f} s  {f['chars_per_s']:>9,} chars/s{ratio}"
