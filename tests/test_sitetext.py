@@ -31,6 +31,7 @@ def test_site_lines(line):
     "2023年，在县委的坚强领导下，我认真履行职责，现将一年来的工作报告如下。",
     "以上报告，请予评议。",
     "坚持每周参加理论学习，全年撰写学习体会6篇，下载学习资料供干部参考使用的做法得到推广。" * 3,
+    "为传统产业升级提供技术支持。重点在农产品加工及转化、装备制造等方面的技术取得进展。",
 ])
 def test_report_lines_are_not_site_lines(line):
     assert not is_site_line(line)

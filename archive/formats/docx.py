@@ -158,7 +158,7 @@ def read(data: bytes, suffix: str = ".docx") -> Extracted:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, XMLSyntaxError, KeyError) as exc:
-        raise InputError(f"not a readable Word document ({type(exc).__name__}: {str(exc)[:120]})") from None
+        raise InputError(f"not a readable Word document (damaged package or XML: {str(exc)[:120]})") from None
     numbering = _Numbering(document)
     styles: dict[str | None, object] = {}  # by style id: python-docx looks the default style up anew on every call
     lines: list[str] = []
