@@ -130,16 +130,19 @@ def _title_at(lines: list[str]) -> int:
     k = 0
     while k < min(len(lines) - 1, 4) and _short_line(lines[k]):
         k += 1
+    site = 0  # leading page titles and site categories (…范文（精选6篇）, 汇报材料): never the report's title
+    while site < k and _PAGE_TITLE.search(lines[site]):
+        site += 1
     if k < 2:
-        return 0
+        return site
     cued = [i for i in range(k) if _TITLE_CUE.search(fold(lines[i])) and not _PAGE_TITLE.search(lines[i])]
     if not cued:
-        return 0
+        return site
     # A subtitle (——在…会议上) or an author line after the title stays with the body.
     return cued[-1] if not lines[cued[-1]].startswith(("—", "-", "─")) else cued[0]
 
 
-_PAGE_TITLE = re.compile(r"范文|精选|合集|大全|汇编|[(（]\d+篇[)）]|\d+篇$|^汇报材料$")
+_PAGE_TITLE = re.compile(r"范文|精选|合集|大全|汇编|[(（]\d+篇[)）]|\d+篇$|^(?:汇报材料|述职报告范文|工作总结范文|心得体会)$")
 _DATE_LINE = re.compile(r"(19[4-9]\d|20[0-4]\d)\s*年\s*(\d{1,2})\s*月(?:\s*\d{1,2}\s*日)?\s*$")
 _YEAR_CUE = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)年度?(?:[，,]|以来|工作|全年|期间|述职|上半年|下半年|初|底)")
 

@@ -106,3 +106,9 @@ def test_paywall_note_with_a_colon():
                                          ("2022年述学述职述廉述法报告", "述职述责述廉报告")])
 def test_kind_when_述职_and_述廉_are_apart(title, kind):
     assert parse(title + "\n一年来，我认真履行职责，完成了各项工作任务。").kind == kind
+
+
+def test_a_site_category_above_a_report_without_its_own_title_is_not_the_title():
+    (part,) = pages("首页\n汇报材料\n各位领导：\n2023年，我认真履行职责，现将工作情况报告如下。\n一、主要工作\n全年完成项目12个。")
+    r = parse(clean(part.text))
+    assert r.title_derived and "汇报材料" not in r.title and "汇报材料" not in r.text
