@@ -102,6 +102,6 @@ def dominant(body: str) -> str | None:
 
 
 def classify(heading: str, body: str, *, kind: str = "", year: int | None = None,
-             parent: str | None = None) -> str | None:
+             parent: str | None = None, weak: bool = True) -> str | None:
     """Heading first (the author's own label), body second."""
-    return classify_heading(heading, kind=kind, year=year) or classify_body(body, parent)
+    return classify_heading(heading, kind=kind, year=year, weak=weak) or classify_body(body, parent)

@@ -45,9 +45,9 @@ _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\s?[（(]\s*[a-zāáǎàēéěèīí�
 _CN = "一二三四五六七八九十"
 #: Where a report pasted as one line breaks: before a numbered heading that follows a sentence end.
 _ONE_LINE_BREAK = re.compile(rf"(?<=[。！？；：:!?])\s*(?=(?:[{_CN}]+、|[（(][{_CN}]+[)）]|第[{_CN}]+部分))")
-_SALUTATION = re.compile(r"(?<=[^\s])((?:尊敬的)?(?:各位|主任|书记|同志们)[^。：:]{0,24}[：:])")
+_SALUTATION = re.compile(r"((?:尊敬的)?(?:各位|主任|书记|同志们)[^。：:]{0,24}[：:])")
 _TITLE_END = re.compile(r"^(.{4,50}?(?:述职述廉报告|述职述责述廉报告|述职报告|述廉报告|工作总结|工作报告|任职报告|工作汇报|个人总结))"
-                        r"(?=\S)")
+                        r"\s*(?=\S)")
 _CLOSING_START = re.compile(r"(?<=[。！？!?])\s*(?=以上(?:报告|述职|汇报)|谢谢(?:大家)?[。！!])")
 _DATE_TAIL = re.compile(r"(?<=[。！？!?])\s*(?=\S{0,20}?\d{4}年\d{1,2}月\d{1,2}日\s*$)")
 
@@ -78,7 +78,7 @@ def split_one_line(line: str) -> list[str]:
     m = _TITLE_END.match(line)
     if m:
         head.append(m.group(1))
-        line = line[m.end():]
+        line = line[m.end():].lstrip()
     m = _SALUTATION.match(line) or re.match(r"^((?:尊敬的)?[^。：:，]{0,30}(?:领导|同志们|委员|代表)[^。：:]{0,10}[：:])", line)
     if m:
         head.append(m.group(1))

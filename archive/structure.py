@@ -143,7 +143,18 @@ def _title_at(lines: list[str]) -> int:
 
 
 _PAGE_TITLE = re.compile(r"范文|精选|合集|大全|汇编|[(（]\d+篇[)）]|\d+篇$|^(?:汇报材料|述职报告范文|工作总结范文|心得体会)$")
-_DATE_LINE = re.compile(r"(19[4-9]\d|20[0-4]\d)\s*年\s*(\d{1,2})\s*月(?:\s*\d{1,2}\s*日)?\s*$")
+_DATE_LINE = re.compile(r"(19[4-9]\d|20[0-4]\d|[一二][〇零○九][〇零○一二三四五六七八九]{2})\s*年\s*"
+                        r"(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?\s*$")
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0"}
+
+
+def _number(text: str) -> int:
+    """2023, 二〇二三 → 2023; 12, 十二 → 12."""
+    if text.isdigit():
+        return int(text)
+    if text.startswith("十"):
+        return 10 + (int(_CN_DIGIT[text[1]]) if len(text) > 1 else 0)
+    return int("".join(_CN_DIGIT[c] for c in text))
 _YEAR_CUE = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)年度?(?:[，,]|以来|工作|全年|期间|述职|上半年|下半年|初|底)")
 
 
@@ -153,7 +164,7 @@ def year_in_body(lines: list[str]) -> int | None:
     for line in lines[-3:]:
         m = _DATE_LINE.search(line)
         if m and len(line) <= 40:
-            year, month = int(m.group(1)), int(m.group(2))
+            year, month = _number(m.group(1)), _number(m.group(2))
             return year - 1 if month <= 2 else year
     counts: dict[int, int] = {}
     for line in lines:
@@ -264,8 +275,9 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
                    or classify_heading(fold(htext), kind=kind, year=year)
                    or ("performance" if len(body) >= 50 else None))
         else:
+            # Under a typed parent only a clear cue counts: （二）推动工作落实 under 政治建设 stays political.
             own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
-                           kind=kind, year=year, parent=parent)
+                           kind=kind, year=year, parent=parent, weak=parent is None)
         stype = own or (stack[-1][2] if stack else "other")
         sections.append(Section(n, htext, level, stype, i + 1))
         stack.append((level, n, stype))
