@@ -164,6 +164,9 @@ def pages(text: str) -> list[Part]:
         kept, truncated = strip_site([ln for i, ln in enumerate(lines) if i not in marks])
         return [Part("\n".join(kept), truncated)]
     parts: list[Part] = []
+    head, truncated = strip_site(lines[:marks[0]])
+    if len(re.findall(r"[\u3400-\u9fff]", "".join(head))) >= 300:  # a first report the site left unmarked
+        parts.append(Part("\n".join(head), truncated))
     for k, start in enumerate(marks):
         end = marks[k + 1] if k + 1 < len(marks) else len(lines)
         rest = _marker(lines[start]).group("rest").strip()

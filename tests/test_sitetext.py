@@ -112,3 +112,10 @@ def test_a_site_category_above_a_report_without_its_own_title_is_not_the_title()
     (part,) = pages("首页\n汇报材料\n各位领导：\n2023年，我认真履行职责，现将工作情况报告如下。\n一、主要工作\n全年完成项目12个。")
     r = parse(clean(part.text))
     assert r.title_derived and "汇报材料" not in r.title and "汇报材料" not in r.text
+
+
+def test_a_first_report_without_a_marker_is_kept_as_a_part():
+    first = "2023年县水务局局长述职报告\n" + "全年完成水利投资3亿元，新建水库2座，解决饮水安全问题。" * 16
+    rest = "\n篇2\n2023年县林业局局长述职报告\n全年造林2万亩。\n篇3\n2023年县农业局局长述职报告\n全年新建高标准农田1万亩。"
+    assert [p.text.split("\n")[0] for p in pages(first + rest)] == [
+        "2023年县水务局局长述职报告", "2023年县林业局局长述职报告", "2023年县农业局局长述职报告"]
