@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .structure import title_start
+
 _N = r"[\d一二三四五六七八九十]+"
 #: 篇1 / 篇一： / 【篇2】 / 第3篇 / 范文五 / 精选范文（二） — a marker between reports, maybe followed by a title.
 _PART_MARK = re.compile(
@@ -135,7 +137,7 @@ def strip_site(lines: list[str]) -> tuple[list[str], bool]:
         if not line or is_site_line(line):
             continue
         out.append(line)
-    return out, truncated
+    return out[title_start(out):], truncated
 
 
 #: The marker after a title on the same line: 2023年个人述职报告 篇1.

@@ -121,7 +121,7 @@ def _short_line(line: str) -> bool:
     return len(line) <= 50 and not heading_level(line) and line[-1] not in "。：:；;，," and not _SALUTATION.match(line)
 
 
-def _title_at(lines: list[str]) -> int:
+def title_start(lines: list[str]) -> int:
     """Where the report's own title is among short leading lines (a site's page title and category come first).
 
     The last short line with a title cue before the body wins; 汇报材料 or a
@@ -197,7 +197,6 @@ def parse(text: str, filename: str = "", outline: dict[str, int] | None = None) 
     if not lines:
         return ParsedReport("（无标题）", None, "其他", (), (), text, title_derived=True)
     title = ""
-    lines = lines[_title_at(lines):]
     if _looks_like_title(lines):
         title, lines = lines[0], lines[1:]
     if not lines:
