@@ -114,7 +114,13 @@ def find_kind(title: str, opening: str) -> str:
         for cue, kind in _KIND_CUES:
             if cue in text:
                 return kind
+        if _GOVERNMENT_SPEAKS.search(text):
+            return "政府工作报告"
     return "其他"
+
+
+#: 我代表国务院，向大会报告…工作 / 代表市人民政府向大会作…报告: a government reporting to its congress.
+_GOVERNMENT_SPEAKS = re.compile(r"代表(?:中华人民共和国)?(?:国务院|[^，。；]{0,12}人民政府)[，,]?\s*向[^。]{0,30}(?:大会|会议)[^。]{0,40}报告")
 
 
 def _short_line(line: str) -> bool:
