@@ -6,7 +6,7 @@ DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install demo serve test browser bench soak clean
+.PHONY: install demo serve test browser converters score bench soak clean
 
 $(VENV)/.installed: pyproject.toml
 	@echo "setting up $(VENV) (Python virtual environment)"
@@ -34,10 +34,30 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
+## Debian's converters for Word, legacy Word/WPS and scanned files, and a CJK font for the PDF tests
+## (installed when we are root; without them those files fail with a reason and their tests are skipped)
+## LibreOffice (Writer without a GUI) reads the .doc/.wps files antiword cannot; it installed in 14 s here.
+converters:
+	@missing=""; \
+	command -v antiword >/dev/null 2>&1 || missing="$$missing antiword"; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx chi_sim; } || missing="$$missing tesseract-ocr-chi-sim"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "not installed:$$missing — .doc/.wps and scanned files will fail with a reason, their tests are skipped (apt-get install$$missing)"; fi; \
+	fi
+
 ## Set up and run the test suite
-test: install browser
+test: install browser converters
 	@echo "running the test suite"
 	@$(BIN)/pytest -q
+
+## Import the samples in import/ into a temporary archive and score them against their truth
+score: install
+	$(BIN)/python -m tests.score
 
 ## Benchmarks (not part of the test suite): BENCH_ARGS="--sizes 1000 10000" make bench
 bench: install

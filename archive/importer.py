@@ -26,10 +26,10 @@ from .model import ImportSummary, ParsedReport
 from .proc import die_with_parent
 from .store import Store, now
 from .structure import parse
-from .text import clean, decode, find_source_url, hash_form
-from .htmltext import looks_like_html, html_to_text
+from .formats import SUFFIXES, Extracted, extract
+from .sitetext import Part, pages
+from .text import clean, hash_form
 
-SUFFIXES = (".txt", ".md")
 MAX_BYTES = 64 * 1024 * 1024
 MIN_CJK = 10
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -94,7 +94,7 @@ def _visit(path: str, top_level: bool) -> Candidate | Skip | list[str]:
         kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device"
         return Skip(path, f"not a regular file ({kind}): not opened")
     if not path.lower().endswith(SUFFIXES):
-        return Skip(path, "not a .txt or .md file")
+        return Skip(path, "not a file type the archive reads (" + " ".join(SUFFIXES) + ")")
     return Candidate(path)
 
 
@@ -157,29 +157,53 @@ class Prepared:
     body: str
     minhash: bytes
     source_url: str | None
+    truncated: bool = False  # the site hid part of the report behind a paywall note
 
 
-def prepare(path: str, data: bytes, sha256: str) -> Prepared:
-    """bytes → Prepared; raises InputError with a plain reason."""
-    decoded = decode(data)
-    raw = html_to_text(decoded.text) if looks_like_html(decoded.text) else decoded.text
-    text = clean(raw)
+def prepare(path: str, data: bytes, sha256: str) -> list[Prepared]:
+    """bytes → one Prepared per report the file holds (a template-site page may hold several).
+
+    Raises InputError with a plain reason. The parts of a page are recorded as
+    copies named ``path#1``, ``path#2`` …, all pointing at the page's bytes.
+    """
+    extracted = extract(path, data)
+    parts = pages(extracted.text)
+    if len(parts) == 1:
+        return [_prepare_part(path, data, sha256, extracted, parts[0])]
+    out, errors = [], []
+    for n, part in enumerate(parts, start=1):
+        try:
+            out.append(_prepare_part(f"{path}#{n}", data, sha256, extracted, part))
+        except InputError as exc:  # a part that is only the site's words: nothing to keep
+            errors.append(exc)
+    if not out:
+        raise errors[0]
+    return out
+
+
+def _prepare_part(path: str, data: bytes, sha256: str, extracted: Extracted, part: Part) -> Prepared:
+    text = clean(part.text)
     cjk = len(_CJK.findall(_ESCAPED_TAG.sub("", text[:200000])))
     if cjk < MIN_CJK:
-        raise InputError(f"no report text: {cjk} Chinese characters after cleaning (decoded as {decoded.encoding})")
-    report = parse(text, os.path.basename(path))
+        raise InputError(f"no report text: {cjk} Chinese characters after cleaning (read as {extracted.encoding})")
+    report = parse(text, os.path.basename(path.split("#")[0]), outline=outline_hints(extracted.headings))
     if not report.passages:  # one line, taken as the title: nothing to find or cite
         raise InputError(f"no report text: only a title line ({report.title[:40]})")
     body = "\n".join(p.text for p in report.passages)
     body_form = hash_form(body)
     return Prepared(
-        path=path, sha256=sha256, size=len(data), encoding=decoded.encoding, replaced=decoded.replaced,
+        path=path, sha256=sha256, size=len(data), encoding=extracted.encoding, replaced=extracted.replaced,
         report=report, content_hash=dedupe.content_hash(hash_form(text)), body=body,
-        minhash=dedupe.minhash(body_form), source_url=find_source_url(decoded.text),
+        minhash=dedupe.minhash(body_form), source_url=extracted.source_url, truncated=part.truncated,
     )
 
 
-def _prepare_job(job: tuple[str, bytes, str]) -> Prepared | InputError:
+def outline_hints(headings: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """Word headings keyed by their cleaned text, so they still match after cleaning."""
+    return {clean(text): level for text, level in headings if clean(text)}
+
+
+def _prepare_job(job: tuple[str, bytes, str]) -> list[Prepared] | InputError:
     try:
         return prepare(*job)
     except InputError as exc:
@@ -260,11 +284,11 @@ class Importer:
 
     def _known(self, path: str, sha: str, data: bytes, summary: ImportSummary) -> bool:
         """Bytes seen before: unchanged at this path, or the same file under another name."""
-        if self.store.known_copy(path, sha):
+        if self.store.known_copy(path, sha) or self.store.known_copy(f"{path}#1", sha):
             summary.unchanged.append({"path": path, "reason": "unchanged since the last import"})
             return True
         other = self.store.copy_with_bytes(sha)
-        if other is None:
+        if other is None or re.search(r"#\d+$", other["path"]):  # a page of several reports: read it again
             return False
         copy = self._copy_meta(path, sha, len(data), other["encoding"], other["replaced"], other["title"],
                                manifest_url(path) or other["source_url"])
@@ -287,7 +311,8 @@ class Importer:
                 pass
             else:
                 self.store.save_source(data, sha)
-                self.commit(result, summary)
+                for prep in result:
+                    self.commit(prep, summary)
             if progress:
                 progress(path)
 
@@ -302,20 +327,20 @@ class Importer:
         same = self.store.report_with_hash(prep.content_hash)
         if same:
             self.store.add_copy(same, copy, relation="exact", similarity=1.0)
-            summary.duplicates.append({"path": prep.path, "of": same, "kind": "exact", "similarity": 1.0})
+            summary.duplicates.append(_marked(prep, {"path": prep.path, "of": same, "kind": "exact", "similarity": 1.0}))
             return
         near = self._nearest(prep)
         if near:
             of, similarity = near
             self.store.add_copy(of, copy, relation="near", similarity=similarity)
-            summary.duplicates.append({"path": prep.path, "of": of, "kind": "near",
-                                       "similarity": round(similarity, 4)})
+            summary.duplicates.append(_marked(prep, {"path": prep.path, "of": of, "kind": "near",
+                                                     "similarity": round(similarity, 4)}))
             return
         report_id = prep.content_hash[:16]
         self.store.add_report(prep.report, report_id=report_id, content_hash=prep.content_hash,
                               minhash=prep.minhash, copy=copy)
         self.near.add(report_id, prep.minhash)
-        summary.added.append({"path": prep.path, "report_id": report_id, "title": prep.report.title})
+        summary.added.append(_marked(prep, {"path": prep.path, "report_id": report_id, "title": prep.report.title}))
 
     def _nearest(self, prep: Prepared) -> tuple[str, float] | None:
         candidates = self.near.candidates(prep.minhash)
@@ -326,3 +351,10 @@ class Importer:
                   for c in sorted(candidates)]
         similarity, best = max(scored)
         return (best, similarity) if similarity >= dedupe.NEAR_THRESHOLD else None
+
+
+def _marked(prep: Prepared, entry: dict) -> dict:
+    """An import line, saying when the site hid part of the report (the archive keeps what was there)."""
+    if prep.truncated:
+        entry["truncated"] = True
+    return entry

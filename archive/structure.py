@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .classify import classify, classify_body
+from .classify import classify, classify_body, classify_heading, dominant, speaks_of_problems
 from .model import ParsedReport, Passage, Section
 from .text import fold
 
@@ -40,6 +40,10 @@ _KIND_CUES: tuple[tuple[str, str], ...] = (
     ("工作总结", "工作总结"),
     ("总结如下", "工作总结"),
     ("年度总结", "工作总结"),
+    ("任职", "述职报告"),  # 任职报告 / 任职期间工作报告: an account of one's term, as a 述职 is
+    ("履职报告", "述职报告"),
+    ("汇报", "工作总结"),  # 工作汇报: a summary of work reported upwards
+    ("总结", "工作总结"),
 )
 
 
@@ -105,10 +109,79 @@ def find_kind(title: str, opening: str) -> str:
             continue
         if "决议" in text[:60] or "听取和审议" in text or "听取并审议" in text:
             return "其他"
+        if "述职" in text[:60] and "述廉" in text[:60]:  # 述职述德述廉报告, 述学述职述廉述法
+            return "述职述责述廉报告"
         for cue, kind in _KIND_CUES:
             if cue in text:
                 return kind
+        if _GOVERNMENT_SPEAKS.search(text):
+            return "政府工作报告"
     return "其他"
+
+
+#: 我代表国务院，向大会报告…工作 / 代表市人民政府向大会作…报告: a government reporting to its congress.
+_GOVERNMENT_SPEAKS = re.compile(r"代表(?:中华人民共和国)?(?:国务院|[^，。；]{0,12}人民政府)[，,]?\s*向[^。]{0,30}(?:大会|会议)[^。]{0,40}报告")
+
+
+def _short_line(line: str) -> bool:
+    return len(line) <= 50 and not heading_level(line) and line[-1] not in "。：:；;，," and not _SALUTATION.match(line)
+
+
+def title_start(lines: list[str]) -> int:
+    """Where the report's own title is among short leading lines (a site's page title and category come first).
+
+    The last short line with a title cue before the body wins; 汇报材料 or a
+    page title above it is the site's, not the report's.
+    """
+    k = 0
+    while k < min(len(lines) - 1, 4) and _short_line(lines[k]):
+        k += 1
+    site = 0  # leading page titles and site categories (…范文（精选6篇）, 汇报材料): never the report's title
+    while site < k and _PAGE_TITLE.search(lines[site]):
+        site += 1
+    if k < 2:
+        return site
+    cued = [i for i in range(k) if _TITLE_CUE.search(fold(lines[i])) and not _PAGE_TITLE.search(lines[i])]
+    if not cued:
+        return site
+    # A subtitle (——在…会议上) or an author line after the title stays with the body.
+    return cued[-1] if not lines[cued[-1]].startswith(("—", "-", "─")) else cued[0]
+
+
+_PAGE_TITLE = re.compile(r"范文|精选|合集|大全|汇编|[(（]\d+篇[)）]|\d+篇$|^(?:汇报材料|述职报告范文|工作总结范文|心得体会)$")
+_DATE_LINE = re.compile(r"(19[4-9]\d|20[0-4]\d|[一二][〇零○九][〇零○一二三四五六七八九]{2})\s*年\s*"
+                        r"(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?\s*$")
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0"}
+
+
+def _number(text: str) -> int:
+    """2023, 二〇二三 → 2023; 12, 十二 → 12."""
+    if text.isdigit():
+        return int(text)
+    if text.startswith("十"):
+        return 10 + (int(_CN_DIGIT[text[1]]) if len(text) > 1 else 0)
+    return int("".join(_CN_DIGIT[c] for c in text))
+_YEAR_CUE = re.compile(r"(?<![\d.])(19[4-9]\d|20[0-4]\d)年度?(?:[，,]|以来|工作|全年|期间|述职|上半年|下半年|初|底)")
+
+
+def year_in_body(lines: list[str]) -> int | None:
+    """A year the text itself gives: the closing date line (January or February dates the year before), else a
+    year the body names as its period (2023年以来, 2023年工作…) clearly more often than any other."""
+    for line in lines[-3:]:
+        m = _DATE_LINE.search(line)
+        if m and len(line) <= 40:
+            year, month = _number(m.group(1)), _number(m.group(2))
+            return year - 1 if month <= 2 else year
+    counts: dict[int, int] = {}
+    for line in lines:
+        for m in _YEAR_CUE.finditer(line):
+            counts[int(m.group(1))] = counts.get(int(m.group(1)), 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    best, n = ranked[0]
+    runner = ranked[1][1] if len(ranked) > 1 else 0
+    return best if n >= 2 and n >= 2 * runner else None
 
 
 def _looks_like_title(lines: list[str]) -> bool:
@@ -120,29 +193,61 @@ def _looks_like_title(lines: list[str]) -> bool:
     return bool(_TITLE_CUE.search(fold(first))) or (len(lines) > 1 and len(first) <= 30 and len(lines[1]) > len(first))
 
 
-def parse(text: str, filename: str = "") -> ParsedReport:
-    """Split clean text (one paragraph per line) into a report."""
+def parse(text: str, filename: str = "", outline: dict[str, int] | None = None) -> ParsedReport:
+    """Split clean text (one paragraph per line) into a report.
+
+    ``outline`` maps lines the document itself marks as headings (Word heading
+    styles, outline levels) to their level; numbered headings need no mark.
+    """
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         return ParsedReport("（无标题）", None, "其他", (), (), text, title_derived=True)
     title = ""
     if _looks_like_title(lines):
         title, lines = lines[0], lines[1:]
+    if not lines:
+        return ParsedReport(title or "（无标题）", None, "其他", (), (), text, title_derived=not title)
     opening = "\n".join(lines[:3])[:600]
     kind = find_kind(fold(title), fold(opening + "\n" + "\n".join(lines[-2:])))
     reviews = [ln for ln in lines if kind == "政府工作报告" and heading_level(ln) == 1]
-    year = find_year(title, filename, opening, reviews)
+    year = find_year(title, filename, opening, reviews) or year_in_body(lines)
     title_derived = not title
     if not title:
         title = _derive_title(lines, year, kind)
 
-    levels = [heading_level(ln) for ln in lines]
+    levels = [heading_level(ln) or (outline or {}).get(ln) for ln in lines]
+    _unlist(lines, levels)
     for i in range(1, len(lines)):
         if levels[i] is None and _is_unnumbered_heading(lines, i) and any(levels):
             levels[i] = 1
     sections, owner = _sections(lines, levels, kind, year)
     passages = _passages(lines, levels, sections, owner)
     return ParsedReport(title, year, kind, tuple(sections), tuple(passages), "\n".join(lines), title_derived)
+
+
+def _unlist(lines: list[str], levels: list[int | None]) -> None:
+    """A preamble list (重点抓了五件事：一、抓学习；二、抓项目；…) is not an outline: its items stay paragraphs.
+
+    A run of three or more top-level items with no paragraph between them is a
+    list when its items end like list items (；，) or the numbering starts again
+    at 一 after it.
+    """
+    i = 0
+    while i < len(lines):
+        if levels[i] != 1:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and levels[j + 1] == 1 and not re.match(r"^一\s*[、．.]", lines[j + 1]):
+            j += 1
+        run = lines[i:j + 1]
+        if len(run) >= 3:
+            listy = sum(ln[-1] in "；;，," for ln in run) >= len(run) - 1
+            restart = any(levels[k] == 1 and re.match(r"^一\s*[、．.]", lines[k]) for k in range(j + 1, len(lines)))
+            if listy or (restart and re.match(r"^一\s*[、．.]", run[0])):
+                for k in range(i, j + 1):
+                    levels[k] = None
+        i = j + 1
 
 
 def _derive_title(lines: list[str], year: int | None, kind: str) -> str:
@@ -166,10 +271,18 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         end = next((j for j in heads[n:] if (levels[j] or 9) <= level), len(lines))
         body = "\n".join(lines[i + 1 : end])
         htext = heading_text(lines[i])
-        own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
-                       kind=kind, year=year, parent=stack[-1][2] if stack else None)
-        if own is None and level == 1:
-            own = classify_body(fold(body))
+        parent = stack[-1][2] if stack else None
+        if parent in _INHERITED:  # items under 下一步工作打算 are plans, whatever subject they name
+            own = None
+        elif level == 1 and classify_heading(fold(htext), kind=kind, year=year, weak=False) is None:
+            # Named by 工作/建设 alone, or figurative (一、立下愚公移山志): its body says what it is about.
+            own = (classify_body(fold(body)) or dominant(fold(body))
+                   or classify_heading(fold(htext), kind=kind, year=year)
+                   or ("performance" if len(body) >= 50 else None))
+        else:
+            # Under a typed parent only a clear cue counts: （二）推动工作落实 under 政治建设 stays political.
+            own = classify(fold(htext), "" if level == 1 and len(lines[i]) <= 60 else fold(lines[i][len(htext):] + body),
+                           kind=kind, year=year, parent=parent, weak=parent is None)
         stype = own or (stack[-1][2] if stack else "other")
         sections.append(Section(n, htext, level, stype, i + 1))
         stack.append((level, n, stype))
@@ -177,6 +290,11 @@ def _sections(lines: list[str], levels: list[int | None], kind: str, year: int |
         for j in range(i, nxt):
             owner[j] = n
     return sections, owner
+
+
+_INHERITED = ("plans", "problems", "closing")
+#: Sections whose paragraphs may turn to shortcomings (我们也清醒看到…) and are then typed by content.
+_REVIEWED = ("performance", "political", "party_building", "supervision", "integrity", "other")
 
 
 def _passages(lines, levels, sections, owner) -> list[Passage]:
@@ -189,8 +307,12 @@ def _passages(lines, levels, sections, owner) -> list[Passage]:
             stype = "preamble" if (i < first_head and sections) or (i == 0 and _SALUTATION.match(fold(line))) else "other"
             if not sections and i > 0:
                 stype = classify_body(fold(line)) or "other"
+            if i > 0 and stype in ("preamble", "other") and speaks_of_problems(fold(line)):
+                stype = "problems"
         else:
             stype = sec.section_type
+            if not levels[i] and stype in _REVIEWED and speaks_of_problems(fold(line)):
+                stype = "problems"
         passages.append(Passage(i + 1, line, stype, sec.section_no if sec else None,
                                 sec.heading if sec else "", bool(levels[i])))
     # Closing: the formulas at the very end (以上报告，请予审议 / 让我们… / a date line).

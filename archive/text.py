@@ -223,16 +223,41 @@ def find_source_url(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _radical_table() -> dict[int, str]:
+    """Kangxi radicals and CJK compatibility forms that PDF extraction yields (⽉ U+2F49) → the character (月)."""
+    table = {}
+    for lo, hi in ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)):
+        for code in range(lo, hi + 1):
+            mapped = unicodedata.normalize("NFKC", chr(code))
+            if len(mapped) == 1 and mapped != chr(code):
+                table[code] = mapped
+    return table
+
+
+_SPACED = re.compile(r"(?<=[\u3400-\u9fff，。、；：！？“”（）]) (?=[\u3400-\u9fff，。、；：！？“”（）])")
+_SPACED_PAIR = re.compile(r"(?=[\u3400-\u9fff] [\u3400-\u9fff])")
+
+
+def unspace(line: str) -> str:
+    """政 府 工 作 报 告 → 政府工作报告: a line whose Chinese characters are mostly spaced out one by one."""
+    pairs = len(_SPACED_PAIR.findall(line))
+    if pairs < 3:
+        return line
+    cjk = sum(1 for c in line if "\u3400" <= c <= "\u9fff")
+    return _SPACED.sub("", line) if pairs >= cjk * 0.6 else line
+
+
 def clean(text: str) -> str:
     """Readable text: one paragraph per line, no chrome, junk markers or odd spaces."""
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).translate(_radical_table())
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.translate(_ZERO_WIDTH)
     text = _drop_junk_markers(text)
     blocks: list[list[str]] = [[]]  # runs of lines without blank lines between them
     head = True  # page chrome before the report: dropped line by line, before any joining
     for raw in text.split("\n"):
-        line = _ODD_SPACE.sub(" ", raw).strip()
+        line = unspace(_ODD_SPACE.sub(" ", raw).strip())
         if head and line and (_CHROME_LINE.match(line) or _URL.fullmatch(line)):
             continue
         if line:

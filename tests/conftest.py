@@ -52,9 +52,14 @@ def store(tmp_path) -> Store:
 @pytest.fixture(scope="session")
 def sample_archive(tmp_path_factory) -> Path:
     """The bundled samples imported and indexed once; tests must only read it."""
+    import json
+
     data = tmp_path_factory.mktemp("sample-archive") / "data"
-    result = run("import", str(SAMPLES), data=data)
-    assert result.exit_code == 0, result.output
+    result = run("import", "--json", str(SAMPLES), data=data)
+    out = json.loads(result.output)
+    # Only a missing converter may fail a sample (the scan needs Tesseract); everything else must import.
+    assert all("install" in f["error"] for f in out["failed"]), out["failed"]
+    assert result.exit_code == (1 if out["failed"] else 0), result.output
     return data
 
 

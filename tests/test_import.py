@@ -122,15 +122,17 @@ def test_import_bad_files_are_listed_and_the_rest_still_import(tmp_path, inbox):
     (inbox / "latin.txt").write_bytes(bytes(range(0x80, 0x100)) * 8 + b"\xc3" * 40)
     (inbox / "stub.txt").write_text("ok", encoding="utf-8")
     os.symlink(inbox / "nowhere.txt", inbox / "broken.txt")
-    (inbox / "picture.png").write_bytes(b"\x89PNG")
+    (inbox / "picture.png").write_bytes(b"\x89PNG")  # an image is read by OCR: these four bytes fail
+    (inbox / "sheet.xlsx").write_bytes(b"PK\x03\x04")
     code, out = import_json(tmp_path / "data", inbox)
     assert code == 1
     assert len(out["added"]) == 2
     failed = {os.path.basename(f["path"]): f["error"] for f in out["failed"]}
-    assert set(failed) == {"empty.txt", "blank.txt", "binary.txt", "nul.txt", "latin.txt", "stub.txt", "broken.txt"}
+    assert set(failed) == {"empty.txt", "blank.txt", "binary.txt", "nul.txt", "latin.txt", "stub.txt", "broken.txt",
+                           "picture.png"}
     assert "empty" in failed["empty.txt"] and "symlink" in failed["broken.txt"]
     assert all(len(reason) > 8 for reason in failed.values())
-    assert [os.path.basename(s["path"]) for s in out["skipped"]] == ["picture.png"]
+    assert [os.path.basename(s["path"]) for s in out["skipped"]] == ["sheet.xlsx"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")

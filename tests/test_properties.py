@@ -169,12 +169,14 @@ def test_parse_keeps_every_line_as_a_numbered_passage(text):
 @given(byte_inputs, st.sampled_from(["a.txt", "-x.txt", "2023年 报告.md", "\udcff.txt"]))
 def test_prepare_raises_only_input_error(data, name):
     try:
-        prep = prepare(f"/in/{name}", data, "0" * 64)
+        preps = prepare(f"/in/{name}", data, "0" * 64)
     except InputError as exc:
         assert str(exc)
         return
-    assert prep.report.passages and len(prep.minhash) == dedupe.NUM_PERM * 4
-    assert prep.body == "\n".join(p.text for p in prep.report.passages)
+    assert preps
+    for prep in preps:
+        assert prep.report.passages and len(prep.minhash) == dedupe.NUM_PERM * 4
+        assert prep.body == "\n".join(p.text for p in prep.report.passages)
 
 
 @SETTINGS

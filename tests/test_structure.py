@@ -97,6 +97,10 @@ def test_parse_derives_a_title_when_there_is_none():
         ("2024年某县政府工作报告", "政府工作报告"),
         ("关于政府工作报告的决议", "其他"),
         ("2023年度述职报告", "述职报告"),
+        ("各位代表：\n现在，我代表国务院，向大会报告过去五年的政府工作，请予审议。", "政府工作报告"),
+        ("各位代表：\n我代表国务院向第一届全国人民代表大会第五次会议，提出关于一九五八年度国民经济计划的报告，请予审议。",
+         "政府工作报告"),
+        ("同志们：\n现在，我代表第十七届中央委员会向大会作报告。", "其他"),
     ],
 )
 def test_parse_kind_from_title(title, kind):
@@ -151,3 +155,16 @@ def test_an_untyped_subsection_keeps_its_parents_subject_over_a_passing_body_wor
     types = {s.heading: s.section_type for s in parse(text, "x.txt").sections}
     assert types["（一）坚决打赢疫情防控阻击战"] == "performance"  # "干部" twice does not make it party building
     assert types["（二）加强基层组织"] == "party_building"  # the heading names its subject
+
+
+@pytest.mark.parametrize("closing, year", [("2023年12月28日", 2023), ("二〇二四年一月五日", 2023), ("二〇二三年十二月", 2023)])
+def test_year_from_the_closing_date_line(closing, year):
+    r = parse(f"县司法局局长述职报告\n一年来，我认真履行职责。\n一、主要工作\n全年审查文件21件。\n述职人：陈某\n{closing}", "a.txt")
+    assert r.year == year
+
+
+def test_a_subsection_named_by_a_generic_word_keeps_its_parents_type():
+    text = ("2022年度述职报告\n一、加强政治建设\n（一）推动工作落实\n坚持第一议题制度，传达学习重要讲话精神。\n"
+            "（二）加强班子建设\n班子成员团结协作。\n")
+    types = [s.section_type for s in parse(text, "a.txt").sections]
+    assert types == ["political", "political", "party_building"]

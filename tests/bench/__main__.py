@@ -39,6 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--http", action=argparse.BooleanOptionalAction, default=True, help="query over HTTP too")
     ap.add_argument("--keep", action="store_true", help="keep the archives under --workdir")
     ap.add_argument("--vocab", type=Path, default=None, help="word-list folder (default tests/fixtures/vocab)")
+    ap.add_argument("--formats", type=int, default=40,
+                    help="reports for the .docx/.pdf vs .txt import comparison (0 skips it)")
+    ap.add_argument("--ocr-pages", type=int, default=2, help="scanned pages for the OCR pages/s figure")
     ap.add_argument("--out", type=Path, default=None, help="JSON file (default bench-results/<date>-<sizes>.json)")
     return ap.parse_args(argv)
 
@@ -69,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         results.append(suite.run_size(size, args, vocab, host))
         print(table.render(results[-1]), flush=True)
         print(flush=True)
+    formats_result = None
+    if args.formats:
+        from . import formats
+
+        formats_result = formats.run(args.formats, args.ocr_pages, args.workdir, args.seed)
+        print(formats.render(formats_result), flush=True)
     growth = table.growth(results)
     if growth:
         print("\n".join(row.line() for row in growth))
@@ -77,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = {"command": "python -m tests.bench " + " ".join(sys.argv[1:] if argv is None else argv),
            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
            "seconds": time.time() - started, "machine": host, "results": results,
-           "growth": [row.__dict__ for row in growth]}
+           "growth": [row.__dict__ for row in growth], "formats": formats_result}
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(_clean(doc), ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     tmp.replace(out)

@@ -94,13 +94,13 @@ def prepare_pass(files: list[Path]) -> dict:
         sha = hashlib.sha256(data).hexdigest()
         t = time.perf_counter()
         try:
-            prep = prepare(str(path), data, sha)
+            preps = prepare(str(path), data, sha)
         except InputError:
             failed += 1
             continue
         finally:
             seconds += time.perf_counter() - t
-        chars += len(prep.report.text)
+        chars += sum(len(prep.report.text) for prep in preps)
     step = max(1, len(files) // SUBSTAGE_SAMPLE)
     return {"seconds": seconds, "files": len(files), "failed": failed, "clean_chars": chars,
             "substages": substages(files[::step], scale=len(files) / len(files[::step]))}
@@ -144,7 +144,7 @@ def original_similarity(corpus: Path, manifest: list[dict], sample: int = 60) ->
     sets = []
     for rel in rng.sample(files, min(sample, len(files))):
         data = (corpus / rel).read_bytes()
-        prep = prepare(rel, data, hashlib.sha256(data).hexdigest())
+        prep = prepare(rel, data, hashlib.sha256(data).hexdigest())[0]
         sets.append(dedupe.shingles(hash_form(prep.body)))
     scores = [dedupe.jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1:]]
     return {"pairs": len(scores), "mean": sum(scores) / len(scores) if scores else 0.0,

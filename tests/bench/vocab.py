@@ -114,7 +114,7 @@ def from_word_lists(folder: Path) -> Vocab:
 
 def from_samples(folder: Path) -> Vocab:
     """Headings and sentences of the sample reports, typed by the project's own parser."""
-    from archive.importer import SUFFIXES
+    SUFFIXES = (".txt", ".md")  # the text samples: Word and PDF samples repeat them
     from archive.structure import parse
     from archive.text import clean, decode
 

@@ -9,6 +9,7 @@ with a plain reason, where its category allows, and that nothing else does.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,9 +80,17 @@ def account(c: Corpus, ran: procs.Ran, *, strict_volatile: bool = True, raced: s
         return acc
     seen: Counter = Counter()
     outcome: dict[str, str] = {}
+    parts: set[str] = set()  # pages of several reports are listed once per part (page.txt#1, #2 …)
     for key in (ADDED, DUPLICATES, FAILED, SKIPPED):
         for item in summary.get(key, []):
             path = item.get("path", "")
+            page = re.sub(r"#\d+$", "", path)
+            if page != path:
+                path = page
+                if path in parts:
+                    acc.outcomes[key] += 1
+                    continue
+                parts.add(path)
             seen[path] += 1
             outcome[path] = key
             acc.outcomes[key] += 1

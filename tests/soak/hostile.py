@@ -2,7 +2,8 @@
 
 ``build(root, size, seed)`` writes at least ``size`` inputs: empty,
 whitespace-only, NUL-filled and random binary files; truncated UTF-8 and
-GBK; stray invalid bytes; UTF-16/32 with and without BOM; Big5; a single
+GBK; stray invalid bytes; UTF-16/32 with and without BOM; Big5; hostile
+Word, PDF and web pages (``documents``); a single
 line of many megabytes; thousands of headings; nested and out-of-order
 heading numbers; HTML pasted as text (also malformed); file names with
 spaces, a leading ``-``, non-ASCII, bytes that are not UTF-8, newlines,
@@ -25,7 +26,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import corpus
+from . import corpus, documents
 from .tree import ADDED, ANY, DUPLICATES, FAIL, FAILED, REPORT, SKIP, SKIPPED, FilesystemCases
 
 __all__ = ["ADDED", "ANY", "DUPLICATES", "FAIL", "FAILED", "REPORT", "SKIP", "SKIPPED", "Corpus", "Entry", "build"]
@@ -319,6 +320,7 @@ def build(root: Path, size: int = 1000, seed: int = 1, *, big_line_mb: float = 5
     w.big_line(big_line_mb)
     w.headings(5000 if heavy else 600)
     w.html(3 if small else 20)
+    documents.build(w.put, w.report(), heavy=heavy)
     w.quadratic(1.0 if heavy else 0.03)
     w.unicode_edges()
     w.names()
