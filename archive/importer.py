@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import dedupe
 from .errors import InputError
-from .model import ImportSummary, ParsedReport
+from .model import KINDS, ImportSummary, ParsedReport
 from .proc import die_with_parent
 from .store import Store, now
 from .structure import parse
@@ -213,8 +213,10 @@ def _prepare_job(job: tuple[str, bytes, str]) -> list[Prepared] | InputError:
 
 
 @lru_cache(maxsize=64)
-def _manifest(path: str) -> dict[str, str]:
-    """file → source URL from a manifest.csv sidecar (columns file and source_url or url)."""
+@lru_cache(maxsize=64)
+def _manifest(path: str, mtime: float) -> dict[str, dict]:
+    """file → {source_url, title, year, kind} from a manifest.csv sidecar (columns ``file`` and any of
+    ``source_url``/``url``, ``title``, ``year``, ``kind``); values that cannot be right are left out."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
@@ -223,22 +225,41 @@ def _manifest(path: str) -> dict[str, str]:
     base = os.path.dirname(path)
     out = {}
     for row in rows:
-        url = row.get("source_url") or row.get("url") or ""
-        name = row.get("file") or ""
-        if url.startswith(("http://", "https://")) and name:
-            out[os.path.normpath(os.path.join(base, name))] = url
+        name = (row.get("file") or "").strip()
+        if not name:
+            continue
+        entry: dict = {}
+        url = (row.get("source_url") or row.get("url") or "").strip()
+        if url.startswith(("http://", "https://")):
+            entry["source_url"] = url
+        title = " ".join((row.get("title") or "").split())
+        if 0 < len(title) <= 200:
+            entry["title"] = title
+        year = (row.get("year") or "").strip()
+        if year.isdigit() and 1900 <= int(year) <= 2100:
+            entry["year"] = int(year)
+        kind = (row.get("kind") or "").strip()
+        if kind in KINDS:
+            entry["kind"] = kind
+        out[os.path.normpath(os.path.join(base, name))] = entry
     return out
 
 
-def manifest_url(path: str) -> str | None:
+def manifest_entry(path: str) -> dict:
+    """What a manifest.csv beside the file (or one folder up) says about it; a page part ``x#2`` is ``x``."""
+    path = re.sub(r"#\d+$", "", path)
     folder = os.path.dirname(path)
     for d in (folder, os.path.dirname(folder)):
         m = os.path.join(d, "manifest.csv")
         if os.path.isfile(m):
-            url = _manifest(m).get(os.path.normpath(path))
-            if url:
-                return url
-    return None
+            entry = _manifest(m, os.path.getmtime(m)).get(os.path.normpath(path))
+            if entry:
+                return entry
+    return {}
+
+
+def manifest_url(path: str) -> str | None:
+    return manifest_entry(path).get("source_url")
 
 
 class Importer:
@@ -337,8 +358,9 @@ class Importer:
                                                      "similarity": round(similarity, 4)}))
             return
         report_id = prep.content_hash[:16]
+        given = {k: v for k, v in manifest_entry(prep.path).items() if k in ("title", "year", "kind")}
         self.store.add_report(prep.report, report_id=report_id, content_hash=prep.content_hash,
-                              minhash=prep.minhash, copy=copy)
+                              minhash=prep.minhash, copy=copy, given=given)
         self.near.add(report_id, prep.minhash)
         summary.added.append(_marked(prep, {"path": prep.path, "report_id": report_id, "title": prep.report.title}))
 

@@ -267,15 +267,24 @@ class Store:
         return self.sources / sha256[:2] / sha256
 
     def add_report(self, parsed: ParsedReport, *, report_id: str, content_hash: str,
-                   minhash: bytes, copy: dict) -> None:
+                   minhash: bytes, copy: dict, given: dict | None = None) -> None:
+        """``given``: title, year or kind from a manifest, which win over what the text gives (kept, with
+        the derived value, in ``report_fields``)."""
         who = authorship.derive_report(parsed)
+        given = given or {}
+        derived = {"title": parsed.title, "year": parsed.year, "kind": parsed.kind}
         with self.transaction() as db:
             db["reports"].insert({
-                "report_id": report_id, "title": parsed.title, "title_derived": int(parsed.title_derived),
-                "year": parsed.year, "kind": parsed.kind, "content_hash": content_hash,
-                "chars": parsed.chars, "minhash": minhash, "created_at": now(),
+                "report_id": report_id, "title": given.get("title", parsed.title),
+                "title_derived": int(parsed.title_derived and "title" not in given),
+                "year": given.get("year", parsed.year), "kind": given.get("kind", parsed.kind),
+                "content_hash": content_hash, "chars": parsed.chars, "minhash": minhash, "created_at": now(),
                 "role": who.role, "level": who.level, "region": who.region,
             })
+            for field, value in given.items():
+                db["report_fields"].insert({"report_id": report_id, "field": field, "source": "manifest",
+                                            "derived": None if derived[field] is None else str(derived[field]),
+                                            "set_at": now()})
             db["sections"].insert_all(
                 {"report_id": report_id, "section_no": s.section_no, "heading": s.heading, "level": s.level,
                  "section_type": s.section_type, "passage_no": s.passage_no} for s in parsed.sections

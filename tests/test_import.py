@@ -253,3 +253,21 @@ def test_an_archive_from_an_earlier_version_is_brought_up_to_date_when_read(tmp_
         assert "reuse_ratio" in report and report["provenance"] == {}
         assert store.conn.execute("SELECT report_id, role, level, region FROM reports ORDER BY id").fetchall() == expected
     assert json.loads(run("search", "--json", "的", data=data).output)["total"] > 0
+
+
+def test_manifest_title_year_and_kind_win_over_the_text_and_say_so(tmp_path):
+    from tests.support.reports import MINI, write_reports
+
+    inbox = write_reports(tmp_path / "in", {"a.txt": MINI["a.txt"], "b.txt": MINI["b.txt"]})
+    (inbox / "manifest.csv").write_text(
+        "file,url,title,year,kind\n"
+        "a.txt,https://example.org/a,县科技局2021年度述职述责述廉报告,2020,述职述责述廉报告\n"
+        "b.txt,,,20x1,小说\n", encoding="utf-8")
+    out = json.loads(run("import", "--json", str(inbox), data=tmp_path / "data").output)
+    by_path = {os.path.basename(a["path"]): a["report_id"] for a in out["added"]}
+    a = json.loads(run("show", "--json", by_path["a.txt"], data=tmp_path / "data").output)
+    assert (a["title"], a["year"], a["kind"]) == ("县科技局2021年度述职述责述廉报告", 2020, "述职述责述廉报告")
+    assert a["provenance"]["year"] == {"source": "manifest", "derived": "2021", "set_at": a["provenance"]["year"]["set_at"]}
+    assert a["copies"][0]["source_url"] == "https://example.org/a"
+    b = json.loads(run("show", "--json", by_path["b.txt"], data=tmp_path / "data").output)
+    assert b["provenance"] == {} and b["year"] == 2022  # values that cannot be right are not taken
