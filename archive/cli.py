@@ -27,6 +27,7 @@ from . import reused
 from .importer import Importer, walk
 from .authorship import LEVELS, REGIONS, ROLES
 from .model import KINDS, SECTION_TYPES
+from .reclassify import reclassify
 from .proc import default_workers
 from .store import Store, data_dir, open_store
 
@@ -64,7 +65,7 @@ def root(hooks: Hooks) -> click.Group:
 
 
 def register(cli: click.Group, hooks: Hooks) -> None:
-    for command in (import_cmd, show, stats, check, set_cmd, reuse):
+    for command in (import_cmd, show, stats, check, set_cmd, reuse, reclassify_cmd):
         cli.add_command(command)
 
 
@@ -308,3 +309,28 @@ def reuse(ctx, report_id, as_json):
         click.echo(f"[{s['passage_no']}] {s['text'][:80]}{'…' if len(s['text']) > 80 else ''}")
         for a in s["also_in"]:
             click.echo(f"    {a['year'] or '年份不详'} {a['title']} [{a['passage_no']}] ({a['similarity']:.0%})")
+
+
+@click.command("reclassify")
+@click.option("--dry-run", is_flag=True, help="Say what would change without changing it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.pass_context
+def reclassify_cmd(ctx, dry_run, as_json):
+    """Re-read stored reports with today's rules: section types, headings, title, year and kind
+    (corrections and manifest values are kept; passage numbers do not change)."""
+    with opened_store(ctx) as store:
+        with store.writer_lock(wait=3600):
+            changes = reclassify(store, dry_run=dry_run)
+    if as_json:
+        echo_json({"dry_run": dry_run, "changes": [c.as_json() for c in changes]})
+        return
+    for c in changes:
+        what = [f"{k}: {a} → {b}" for k, (a, b) in c.fields.items()]
+        if c.passages:
+            what.append(f"{c.passages} passages retyped")
+        if c.skipped:
+            what.append(f"left as it is: {c.skipped}")
+        click.echo(f"{c.report_id} {c.title[:40]}: " + "; ".join(what))
+    done = sum(1 for c in changes if not c.skipped)
+    click.echo(f"{'would change' if dry_run else 'changed'} {done} reports"
+               + (f", left {len(changes) - done} as they are" if len(changes) > done else ""))

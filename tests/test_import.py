@@ -271,3 +271,31 @@ def test_manifest_title_year_and_kind_win_over_the_text_and_say_so(tmp_path):
     assert a["copies"][0]["source_url"] == "https://example.org/a"
     b = json.loads(run("show", "--json", by_path["b.txt"], data=tmp_path / "data").output)
     assert b["provenance"] == {} and b["year"] == 2022  # values that cannot be right are not taken
+
+
+def test_reclassify_restores_types_an_older_classifier_gave_and_keeps_corrections(tmp_path, samples):
+    data = tmp_path / "data"
+    run("import", str(samples), data=data)
+    fresh = json.loads(run("reclassify", "--dry-run", "--json", data=data).output)
+    assert [c for c in fresh["changes"] if not c["skipped"]] == []  # today's import is today's rules
+    db = sqlite3.connect(data / "archive.db")
+    rid, year = db.execute("SELECT report_id, year FROM reports WHERE kind = '述职报告' AND year IS NOT NULL "
+                           "ORDER BY id LIMIT 1").fetchone()
+    before = db.execute("SELECT passage_no, section_type FROM passages WHERE report_id = ? ORDER BY passage_no",
+                        (rid,)).fetchall()
+    db.execute("UPDATE passages SET section_type = 'other' WHERE report_id = ?", (rid,))  # an older classifier
+    db.execute("UPDATE reports SET kind = '其他' WHERE report_id = ?", (rid,))
+    db.commit()
+    assert run("set", rid, "--year", str(year - 1), data=data).exit_code == 0  # a correction stays
+    dry = json.loads(run("reclassify", "--dry-run", "--json", data=data).output)
+    mine = [c for c in dry["changes"] if c["report_id"] == rid][0]
+    assert mine["fields"] == {"kind": {"before": "其他", "after": "述职报告"}} and mine["passages_changed"] > 0
+    assert db.execute("SELECT count(*) FROM passages WHERE report_id = ? AND section_type != 'other'",
+                      (rid,)).fetchone()[0] == 0  # a dry run changes nothing
+    out = run("reclassify", data=data)
+    assert out.exit_code == 0 and "changed 1 reports" in out.output
+    assert db.execute("SELECT passage_no, section_type FROM passages WHERE report_id = ? ORDER BY passage_no",
+                      (rid,)).fetchall() == before
+    assert db.execute("SELECT kind, year FROM reports WHERE report_id = ?", (rid,)).fetchone() == ("述职报告", year - 1)
+    hits = json.loads(run("search", "--json", "--kind", "述职报告", "--limit", "100", "的", data=data).output)
+    assert rid in {h["report_id"] for h in hits["hits"]} or hits["total"] > 100
