@@ -135,6 +135,18 @@ def _checked(decoded: Decoded) -> Decoded:
 # --- cleaning -------------------------------------------------------------
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+#: A line of nothing but zero-width characters: a scrape's artefact inside a paragraph (…把党风 / U+200B /
+#: 廉政建设…), removed with its line break rather than left as a blank line that splits the paragraph.
+_INVISIBLE_LINE = re.compile("(.?)\n[ \t\u3000]*[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]"
+                             "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e \t\u3000]*\n")
+_ENDS_SENTENCE = set("。！？；：…”』」）)!?;:")
+
+
+def _drop_invisible_lines(text: str) -> str:
+    """Mid-sentence (the line before ends in a character, not punctuation) the two halves are joined;
+    elsewhere the invisible line just goes."""
+    return _INVISIBLE_LINE.sub(lambda m: m.group(1) + ("" if m.group(1) and m.group(1) not in _ENDS_SENTENCE
+                                                       else "\n"), text)
 _ODD_SPACE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]+")
 _JUNK_MARKER = re.compile(r"#{2}\s*[A-Za-z_]{2,24}\s*#{2}")
 _CLOSERS = "，。、；：？！）」』”’》〉】〕,.;:?!)%％"
@@ -192,6 +204,8 @@ def _join_broken(lines: list[str]) -> list[str]:
                 or last in _OPENERS
                 or books > 0
                 or parens > 0
+                or (len(line) == 1 and "\u4e00" <= line <= "\u9fff" and last not in _SENTENCE_END
+                    and "\u4e00" <= last <= "\u9fff")  # a word cut at a line's width: 政府工作报 / 告
                 or (size > 30 and len(line) <= 20 and last not in _SENTENCE_END
                     and line[-1] not in _SENTENCE_END and not _is_heading(head) and not _is_heading(line)
                     and not _CHROME_LINE.match(line))
@@ -252,7 +266,7 @@ def clean(text: str) -> str:
     """Readable text: one paragraph per line, no chrome, junk markers or odd spaces."""
     text = unicodedata.normalize("NFC", text).translate(_radical_table())
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = text.translate(_ZERO_WIDTH)
+    text = _drop_invisible_lines(text).translate(_ZERO_WIDTH)
     text = _drop_junk_markers(text)
     blocks: list[list[str]] = [[]]  # runs of lines without blank lines between them
     head = True  # page chrome before the report: dropped line by line, before any joining

@@ -78,3 +78,9 @@ def test_corpus_imports_end_to_end(shared, corpus_archive):
     assert db.execute(f"SELECT count(*) FROM passages WHERE {leftovers}").fetchone()[0] == 0
     check = run("check", data=data)
     assert check.exit_code == 0, check.output
+
+
+def test_a_phrase_broken_around_an_invisible_line_is_found_in_its_report(shared, corpus_archive):
+    data, _, _ = corpus_archive
+    out = json.loads(run("search", "--json", '"党风廉政建设"', "--year", "2017", data=data).output)
+    assert any("2017" in h["title"] and h["kind"] == "政府工作报告" for h in out["hits"]), out["hits"][:3]

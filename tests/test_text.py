@@ -112,3 +112,16 @@ def test_hash_form_ignores_whitespace_and_width():
 
 def test_find_source_url_reads_the_page_chrome():
     assert find_source_url("来源：http://example.gov.cn/a/1.html\n正文。") == "http://example.gov.cn/a/1.html"
+
+
+def test_a_line_of_only_zero_width_characters_does_not_split_a_paragraph():
+    from archive.text import clean
+
+    text = "要认真落实全面从严治党要求，把党风\n\u200b\n廉政建设和反腐败工作不断引向深入。\n\n下一段的文字。"
+    assert clean(text).split("\n") == ["要认真落实全面从严治党要求，把党风廉政建设和反腐败工作不断引向深入。", "下一段的文字。"]
+
+
+def test_a_title_cut_at_the_width_of_a_line_is_joined():
+    from archive.text import clean
+
+    assert clean("政府工作报\n告\n\n——2017年3月5日在第十二届全国人民代表大会第五次会议上").split("\n")[0] == "政府工作报告"
