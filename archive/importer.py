@@ -380,3 +380,13 @@ def _marked(prep: Prepared, entry: dict) -> dict:
     if prep.truncated:
         entry["truncated"] = True
     return entry
+
+
+def reread(store: Store, copy: dict) -> list[str]:
+    """A stored copy's paragraphs as today's reading of its original bytes gives them (for the copy diff).
+    Raises InputError when they cannot be read here (a converter missing, say)."""
+    data = store.source_bytes(copy["sha256"])
+    base, _, part = copy["path"].rpartition("#") if re.search(r"#\d+$", copy["path"]) else (copy["path"], "", "")
+    parts = prepare(base, data, copy["sha256"])
+    chosen = parts[int(part) - 1] if part and int(part) <= len(parts) else parts[0]
+    return [p.text for p in chosen.report.passages]

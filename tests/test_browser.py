@@ -258,6 +258,7 @@ def test_browser_layout_fits_and_screenshots(browser, base_url, db, width):
                             "ON s.report_id = p.report_id WHERE p.text LIKE '%两个维护%' AND p.is_heading = 0 "
                             "GROUP BY p.report_id ORDER BY count(*) DESC LIMIT 1").fetchone()
         query = "?q=%E4%B8%A4%E4%B8%AA%E7%BB%B4%E6%8A%A4"
+        near_rid, near_copy = db.execute("SELECT report_id, id FROM copies WHERE relation = 'near' LIMIT 1").fetchone()
         wang, zhang = (db.execute("SELECT report_id FROM reports WHERE title LIKE ?", (f"%{who}%",)).fetchone()[0]
                        for who in ("王某", "张某某"))
         shots = {  # name: (url, whole page?)
@@ -269,6 +270,7 @@ def test_browser_layout_fits_and_screenshots(browser, base_url, db, width):
             "reuse-badge": (f"{base_url}/r/{wang}#p3", False),
             "reuse": (f"{base_url}/r/{wang}/reuse", True),
             "boilerplate": (f"{base_url}/boilerplate", True),
+            "copy-diff": (f"{base_url}/r/{near_rid}/copies/{near_copy}/diff", True),
             "trend": (f"{base_url}/trend?q=%E5%B7%A5%E4%BD%9C&q=%22%E5%BB%89%E6%B4%81%22&q=%E6%8B%9B%E5%95%86%E5%BC%95%E8%B5%84", True),
             "report-stepper": (f"{base_url}/r/{rid}{query}&m=1#m1", False),
             "empty-with-filters": (f"{base_url}/{query}&year=2019&kind=%E6%94%BF%E5%BA%9C%E5%B7%A5%E4%BD%9C%E6%8A%A5%E5%91%8A", True),

@@ -780,3 +780,14 @@ def test_who_wrote_it_facets_filter_show_and_correct(sample_copy):
     hits = client.get("/api/search?q=%E7%9A%84&region=%E6%B5%99%E6%B1%9F&limit=100").get_json()["hits"]
     assert hits and {h["report_id"] for h in hits} == {rid} and hits[0]["role"] == "县委书记"
     assert client.get("/api/search?q=x&level=天上").status_code == 400
+
+
+def test_copy_diff_marks_the_changed_figure_of_a_repost(client, db):
+    rid, copy_id = db.execute("SELECT report_id, id FROM copies WHERE relation = 'near' AND path LIKE "
+                              "'%commerce_bureau_director_shuzhi_repost%'").fetchone()
+    assert f"/r/{rid}/copies/{copy_id}/diff" in get(client, f"/r/{rid}")
+    markup = get(client, f"/r/{rid}/copies/{copy_id}/diff")
+    assert '<del class="figure">3</del><ins class="figure">8</ins>' in markup  # 63 → 68 projects
+    assert "<del>加快</del><ins>逐步</ins>" in markup
+    assert re.search(r"改动 \d+ 段（其中 <strong>\d+</strong> 处数字不同）", markup)
+    assert client.get(f"/r/{rid}/copies/999999/diff").status_code == 404

@@ -10,7 +10,9 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from archive import reused
+from archive import copydiff, reused
+from archive.errors import InputError
+from archive.importer import reread
 from archive.compare import compare as compare_reports
 from archive.errors import ArchiveError, NotFound
 from archive.model import SECTION_TYPES
@@ -283,6 +285,22 @@ def citation(report_id: str, passage_no: int):
     disposition = "inline" if fmt == "gbt7714" else "attachment"
     return Response(render(cited), content_type=content_type,
                     headers={"Content-Disposition": f'{disposition}; filename="{cite.file_name(cited, fmt)}"'})
+
+
+@bp.get("/r/<report_id>/copies/<int:copy_id>/diff")
+def copy_diff(report_id: str, copy_id: int):
+    """How one copy differs from the kept text: paragraphs aligned, changes and changed figures marked."""
+    rep = _report_or_404(report_id)
+    try:
+        copy = get_store().copy(rep["report_id"], copy_id)
+    except NotFound:
+        abort(404, description=f"这份报告没有编号为 {copy_id} 的副本。")
+    try:
+        paragraphs = reread(get_store(), copy)
+    except (InputError, NotFound) as exc:
+        abort(503, description=f"这个副本的原始文件现在无法读取（{exc}）。")
+    rows = copydiff.diff([(p["passage_no"], p["text"]) for p in rep["passages"]], paragraphs)
+    return render_template("diff.html", report=rep, copy=copy, rows=rows, summary=copydiff.summary(rows), q="")
 
 
 @bp.get("/r/<report_id>/reuse")
