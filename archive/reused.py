@@ -67,13 +67,21 @@ def sync(store: Store) -> ReuseSync:
             store.conn.executemany("INSERT OR REPLACE INTO reuse_signatures VALUES (?, ?)",
                                    [(ids[no], blob) for no, blob in signatures])
             pairs = []
+            mine: dict[int, set[str]] = {}  # this report's passages → the other reports holding them
+            theirs: set[int] = set()  # earlier passages this report holds too
             for m in matches:
                 other = firsts[m.other_report_id] + m.other_passage_no
                 sim = round(float(m.similarity), 4)
                 pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
+                mine.setdefault(ids[m.passage_no], set()).add(m.other_report_id)
+                theirs.add(other)
             store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", pairs)
-            if pairs:
-                _recount(store, {p for p, _, _ in pairs})
+            # Counts move by what this report brings: its passages count the reports they match, and each
+            # earlier passage it matches is held by one more report (this one is new to all of them).
+            store.conn.executemany("INSERT OR REPLACE INTO reuse_counts VALUES (?, ?)",
+                                   [(pid, len(reports)) for pid, reports in mine.items()])
+            store.conn.executemany("INSERT INTO reuse_counts VALUES (?, 1) ON CONFLICT(passage_id) "
+                                   "DO UPDATE SET reports = reports + 1", [(pid,) for pid in theirs])
             store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(max(last, low)),))
             if pairs:
                 store.bump_facets_generation()
@@ -92,17 +100,6 @@ def rebuild(store: Store) -> ReuseSync:
         store.conn.execute("DELETE FROM meta WHERE key = 'reuse_mark'")
         store.bump_facets_generation()
     return sync(store)
-
-
-def _recount(store: Store, passage_ids: set[int]) -> None:
-    """Bring ``reuse_counts`` up to date for passages whose pairs just changed."""
-    ids = sorted(passage_ids)
-    for i in range(0, len(ids), 500):
-        some = ids[i:i + 500]
-        store.conn.execute(
-            "INSERT OR REPLACE INTO reuse_counts SELECT r.passage_id, count(DISTINCT op.report_id) "
-            "FROM passage_reuse r JOIN passages op ON op.id = r.other_passage_id "
-            f"WHERE r.passage_id IN ({','.join('?' * len(some))}) GROUP BY r.passage_id", some)
 
 
 def counts(store: Store, after: int, upto: int) -> list[tuple[int, int]]:

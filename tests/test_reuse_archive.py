@@ -66,3 +66,17 @@ def test_an_interrupted_reuse_sync_carries_on(tmp_path):
             reused.sync(store)
         assert reused.pending(store) == 0
         assert sorted(store.conn.execute("SELECT * FROM passage_reuse").fetchall()) == complete
+
+
+def test_kept_counts_equal_a_count_over_the_pairs(tmp_path):
+    more = dict(REPORTS)
+    more["d.txt"] = f"2023年度县发改局局长述职报告\n一、工作成效\n{SHARED.replace('2300', '1900')}\n二、下一步打算\n继续努力。"
+    data = tmp_path / "data"
+    for name, text in more.items():  # one import each: counts grow report by report
+        run("import", str(write_reports(tmp_path / name, {name: text})), data=data)
+    db = sqlite3.connect(data / "archive.db")
+    kept = sorted(db.execute("SELECT passage_id, reports FROM reuse_counts").fetchall())
+    direct = sorted(db.execute(
+        "SELECT r.passage_id, count(DISTINCT op.report_id) FROM passage_reuse r "
+        "JOIN passages op ON op.id = r.other_passage_id GROUP BY r.passage_id").fetchall())
+    assert kept == direct and max(n for _, n in kept) == 2
