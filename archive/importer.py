@@ -17,7 +17,6 @@ import stat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import dedupe
