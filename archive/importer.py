@@ -344,6 +344,7 @@ class Importer:
     def commit(self, prep: Prepared, summary: ImportSummary) -> None:
         copy = self._copy_meta(prep.path, prep.sha256, prep.size, prep.encoding, prep.replaced,
                                prep.report.title, manifest_url(prep.path) or prep.source_url)
+        copy["truncated"] = int(prep.truncated)
         same = self.store.report_with_hash(prep.content_hash)
         if same:
             self.store.add_copy(same, copy, relation="exact", similarity=1.0)

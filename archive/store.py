@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS copies (
     title TEXT,
     source_url TEXT,
     imported_at TEXT NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0,  -- the page hid part of the report (a paywall note was removed)
     UNIQUE (path, sha256)
 );
 CREATE INDEX IF NOT EXISTS copies_sha256 ON copies(sha256);
@@ -177,7 +178,10 @@ class Store:
             self._add_authorship_columns()
 
     def _add_authorship_columns(self) -> None:
-        """An archive made before reports had role, level and region: add them, derived from the stored text."""
+        """An archive made before reports had role, level and region (and copies a truncated flag): add
+        them, the first derived from the stored text."""
+        if "truncated" not in {r[1] for r in self.conn.execute("PRAGMA table_info(copies)")}:
+            self.conn.execute("ALTER TABLE copies ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
         if "role" in {r[1] for r in self.conn.execute("PRAGMA table_info(reports)")}:
             return
         with self.transaction():
@@ -405,7 +409,8 @@ class Store:
         obj["copies"] = [
             {"copy_id": r["id"], "path": r["path"], "encoding": r["encoding"], "sha256": r["sha256"],
              "imported_at": r["imported_at"], "source_url": r["source_url"], "relation": r["relation"],
-             "similarity": r["similarity"], "size": r["size"], "title": r["title"]}
+             "similarity": r["similarity"], "size": r["size"], "title": r["title"],
+             "truncated": bool(r["truncated"])}
             for r in self.db.query("SELECT * FROM copies WHERE report_id = ? ORDER BY id", [report_id])
         ]
         obj["sections"] = list(self.db.query(
@@ -582,7 +587,9 @@ def _current(conn: sqlite3.Connection) -> bool:
     """Whether an archive holds every table and column this version reads."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     columns = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
-    return {"passage_reuse", "reuse_signatures", "reuse_counts", "report_fields"} <= tables and "role" in columns
+    copies = {r[1] for r in conn.execute("PRAGMA table_info(copies)")}
+    return ({"passage_reuse", "reuse_signatures", "reuse_counts", "report_fields"} <= tables and "role" in columns
+            and "truncated" in copies)
 
 
 def open_store(root: str | os.PathLike | None, *, readonly: bool = False) -> Store:

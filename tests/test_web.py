@@ -791,3 +791,12 @@ def test_copy_diff_marks_the_changed_figure_of_a_repost(client, db):
     assert "<del>加快</del><ins>逐步</ins>" in markup
     assert re.search(r"改动 \d+ 段（其中 <strong>\d+</strong> 处数字不同）", markup)
     assert client.get(f"/r/{rid}/copies/999999/diff").status_code == 404
+
+
+def test_a_copy_from_behind_a_paywall_is_marked_incomplete(client, db):
+    rid, copy_id, truncated = db.execute("SELECT report_id, id, truncated FROM copies WHERE path LIKE "
+                                         "'%fanwen_paywall_pinyin%'").fetchone()
+    assert truncated == 1
+    report = client.get(f"/api/reports/{rid}").get_json()
+    assert [c["truncated"] for c in report["copies"] if c["copy_id"] == copy_id] == [True]
+    assert "这份副本不完整" in get(client, f"/r/{rid}")
