@@ -81,6 +81,9 @@ def _one(store: Store, report_id: str, dry_run: bool) -> Change | None:
                 "INSERT INTO sections (report_id, section_no, heading, level, section_type, passage_no) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(report_id, s.section_no, s.heading, s.level, s.section_type, s.passage_no) for s in today.sections])
+            store.conn.execute("DELETE FROM report_types WHERE report_id = ?", (report_id,))
+            store.conn.executemany("INSERT INTO report_types VALUES (?, ?)",
+                                   [(t, report_id) for t in {p.section_type for p in today.passages}])
             store.conn.executemany(
                 "UPDATE passages SET section_type = ?, heading = ?, section_no = ?, is_heading = ? "
                 "WHERE report_id = ? AND passage_no = ?",

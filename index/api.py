@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -220,7 +221,7 @@ def result_json(result: SearchResult, urls: Urls) -> dict:
 EXPORT_FIELDS = ("report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text", "url")
 EXPORT_FORMATS = ("csv", "jsonl")
 #: Passages read back from the archive at a time while exporting: memory stays flat however many match.
-EXPORT_CHUNK = 1000
+EXPORT_CHUNK = 5000
 
 
 def export_rows(store: Store, ids: list[int], urls: Urls) -> Iterator[tuple]:
@@ -236,19 +237,20 @@ def export_rows(store: Store, ids: list[int], urls: Urls) -> Iterator[tuple]:
 def export_text(rows: Iterable[tuple], fmt: str, fields: tuple[str, ...] = EXPORT_FIELDS) -> Iterator[str]:
     """The export file, piece by piece. CSV is UTF-8 with a byte-order mark (so Excel reads it as UTF-8)
     and a header row even when nothing matched; JSON lines are one object a line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(fields)
         yield "\ufeff" + out.getvalue()
-        for row in rows:
-            out.seek(0)
-            out.truncate()
-            writer.writerow(row)
-            yield out.getvalue()
-    else:
-        for row in rows:
-            yield json.dumps(dict(zip(fields, row)), ensure_ascii=False) + "\n"
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, EXPORT_CHUNK)):  # a piece per chunk: a yield per row cost a third
+        out.seek(0)
+        out.truncate()
+        if fmt == "csv":
+            writer.writerows(chunk)
+        else:
+            out.write("".join(json.dumps(dict(zip(fields, row)), ensure_ascii=False) + "\n" for row in chunk))
+        yield out.getvalue()
 
 
 def filter_map(filters: dict) -> dict[str, tuple]:
