@@ -6,7 +6,7 @@ DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install demo serve test browser bench soak clean
+.PHONY: install demo serve test browser bench soak clean opensearch opensearch-stop
 
 $(VENV)/.installed: pyproject.toml
 	@echo "setting up $(VENV) (Python virtual environment)"
@@ -38,6 +38,13 @@ browser:
 test: install browser
 	@echo "running the test suite"
 	@$(BIN)/pytest -q
+
+## A local OpenSearch node for the opensearch engine (fetched once from Maven Central; OPENSEARCH_PORT, default 9200)
+opensearch: install
+	@$(BIN)/python -m tests.support.opensearch start
+
+opensearch-stop: install
+	@$(BIN)/python -m tests.support.opensearch stop
 
 ## Benchmarks (not part of the test suite): BENCH_ARGS="--sizes 1000 10000" make bench
 bench: install
