@@ -349,3 +349,25 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def test_node() -> tuple[str, Node | None]:
+    """(url, the node this call started or None) for a test session: a node already answering on
+    ``OPENSEARCH_PORT`` (``make test`` starts one) is used as it is; else one is started here."""
+    node = Node(port_from_env())
+    if health(node.url):
+        return node.url, None
+    node.start()
+    return node.url, node
+
+
+def drop_indexes(url: str, aliases: list[str]) -> None:
+    """Delete the indexes behind test archives' aliases (and any a killed rebuild left)."""
+    from opensearchpy import OpenSearch
+
+    es = OpenSearch(hosts=[url])
+    try:
+        for alias in aliases:
+            es.indices.delete(index=f"{alias}-m*", ignore_unavailable=True)
+    finally:
+        es.close()

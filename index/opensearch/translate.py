@@ -1,0 +1,144 @@
+"""The query tree (``index.query``), the filters and the sort orders, in OpenSearch's query language.
+
+Words: every jieba word of the leaf (``Words.words``, precise mode, as the
+local engine takes them) must be a term of ``words``, scored by BM25; a
+leaf of only punctuation has no words and is looked for literally, as the
+local engine does. Phrases: ``match_phrase`` on the one-token-per-character
+field, at a constant score of 1 (as the local engine scores phrases), so a
+phrase query orders its hits the same way in both engines. AND is ``must``
+(+ ``must_not`` for its NOT children), OR is ``should`` with one required.
+
+Sort orders are the local engine's keys (``Searcher._keys``): relevance is
+score, then newer year, then archive order; by year, unknown years last,
+then score, then archive order. Cursors carry the keys exactly as the local
+engine's do, so ``index.cursor`` checks them the same way.
+"""
+
+from __future__ import annotations
+
+from archive.model import SECTION_TYPES
+
+from ..api import UNKNOWN_YEAR
+from ..query import And, Node, Not, Or, Phrase, QueryError, Words
+
+#: The facets, as the result's keys and as document fields.
+FACETS = {"section_type": "section_type", "year": "year", "kind": "kind"}
+
+
+def phrase(folded: str) -> dict:
+    return {"constant_score": {"filter": {"match_phrase": {"chars": {"query": folded}}}, "boost": 1.0}}
+
+
+def words(node: Words) -> dict:
+    terms = list(dict.fromkeys(node.words))
+    if not terms:  # only punctuation or symbols: look for them literally
+        return phrase(node.folded)
+    if len(terms) == 1:
+        return {"term": {"words": terms[0]}}
+    return {"bool": {"must": [{"term": {"words": t}} for t in terms]}}
+
+
+def query(node: Node) -> dict:
+    """The whole tree as one query."""
+    if isinstance(node, Words):
+        return words(node)
+    if isinstance(node, Phrase):
+        return phrase(node.folded)
+    if isinstance(node, Or):
+        return {"bool": {"should": [query(c) for c in node.children], "minimum_should_match": 1}}
+    if isinstance(node, And):
+        must = [query(c) for c in node.children if not isinstance(c, Not)]
+        must_not = [query(c.child) for c in node.children if isinstance(c, Not)]
+        out: dict = {"must": must}
+        if must_not:
+            out["must_not"] = must_not
+        return {"bool": out}
+    raise QueryError("only_exclusion")
+
+
+def wanted(sections=(), years=(), kinds=()) -> dict[str, list]:
+    """The filters by facet, as the values the documents hold (year 0: not known)."""
+    return {"section_type": list(sections), "year": [0 if y == UNKNOWN_YEAR else int(y) for y in years],
+            "kind": list(kinds)}
+
+
+def filters(chosen: dict[str, list], but: str | None = None) -> list[dict]:
+    """``terms`` filters for every facet with values (OR within a facet, AND across), except ``but``."""
+    return [{"terms": {FACETS[f]: values}} for f, values in chosen.items() if values and f != but]
+
+
+def bool_filter(clauses: list[dict]) -> dict:
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+def sort(order: str) -> list[dict]:
+    if order == "relevance":
+        return [{"_score": "desc"}, {"year": "desc"}, {"pid": "asc"}]
+    return [{"unknown_year": "asc"}, {"year": "asc" if order == "year" else "desc"}, {"_score": "desc"},
+            {"pid": "asc"}]
+
+
+def keys(values: list, order: str) -> list:
+    """A hit's sort values → the local engine's keys (smaller first, most significant first)."""
+    if order == "relevance":
+        score, year, pid = values[:3]
+        return [-float(score), -int(year), int(pid)]
+    unknown, year, score, pid = values[:4]
+    return [int(unknown), int(year) if order == "year" else -int(year), -float(score), int(pid)]
+
+
+def search_after(cut: list, order: str) -> list:
+    """The local engine's keys of a cursor → ``search_after`` values."""
+    if order == "relevance":
+        return [-cut[0], -cut[1], cut[2]]
+    return [cut[0], cut[1] if order == "year" else -cut[1], -cut[2], cut[3]]
+
+
+def facet_counts(aggs: dict, kinds: list[str]) -> dict[str, dict[str, int]]:
+    """Terms buckets → the result's facets, in the local engine's order: section types as listed, years
+    newest first with unknown last, kinds as listed (others after). ``aggs`` holds one terms aggregation per
+    facet; a bucket's count is its ``distinct`` sub-aggregation when there is one (reports), else its docs."""
+    def count(bucket: dict) -> int:
+        return distinct(bucket["distinct"]) if "distinct" in bucket else bucket["doc_count"]
+
+    def buckets(name: str) -> dict:
+        return {b["key"]: count(b) for b in aggs[name]["buckets"] if count(b)}
+
+    sections, years, found = buckets("section_type"), buckets("year"), buckets("kind")
+    order = {k: i for i, k in enumerate(kinds)}
+    return {
+        "section_type": {k: sections[k] for k in SECTION_TYPES if k in sections},
+        "year": {(str(y) if y else UNKNOWN_YEAR): years[y] for y in sorted(years, key=lambda y: (y == 0, -y))},
+        "kind": {k: found[k] for k in sorted(found, key=lambda k: (order.get(k, len(order)), k))},
+    }
+
+
+#: Up to this many reports in the archive, distinct reports are counted exactly with a ``terms``
+#: aggregation on the report number (one bucket per report: a shard returns all of its own, since
+#: ``shard_size`` ≥ ``size``). Above it the count is ``cardinality`` (HyperLogLog++, ``precision_threshold``
+#: 40,000: near-exact below that, not promised exact): per-facet report counts would otherwise pass the
+#: cluster's 65,535-bucket limit (10 section types × reports).
+EXACT_REPORTS = 5000
+
+
+def distinct_reports(reports_in_archive: int) -> dict:
+    if reports_in_archive <= EXACT_REPORTS:
+        return {"terms": {"field": "report", "size": max(1, reports_in_archive)}}
+    return {"cardinality": {"field": "report", "precision_threshold": 40000}}
+
+
+def distinct(agg: dict) -> int:
+    return len(agg["buckets"]) if "buckets" in agg else int(agg["value"])
+
+
+def facet_aggs(reports_in_archive: int | None = None) -> dict:
+    """Terms aggregations of the three facets (with distinct reports under each when ``reports_in_archive``
+    is given: report facets)."""
+    sizes = {"section_type": len(SECTION_TYPES) + 5, "year": 500, "kind": 50}
+    out = {}
+    for name, size in sizes.items():
+        agg: dict = {"terms": {"field": FACETS[name], "size": size}}
+        if reports_in_archive is not None:
+            agg["aggs"] = {"distinct": distinct_reports(reports_in_archive)}
+        out[name] = agg
+    return out
