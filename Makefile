@@ -34,10 +34,10 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-## Set up and run the test suite
+## Set up and run the test suite (beside an OpenSearch node, started for it and stopped after)
 test: install browser
 	@echo "running the test suite"
-	@$(BIN)/pytest -q
+	@$(BIN)/python -m tests.support.opensearch run -- $(BIN)/pytest -q
 
 ## A local OpenSearch node for the opensearch engine (fetched once from Maven Central; OPENSEARCH_PORT, default 9200)
 opensearch: install

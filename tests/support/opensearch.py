@@ -26,6 +26,7 @@ answers green about 15 s.
     python -m tests.support.opensearch start [--port 9200]
     python -m tests.support.opensearch stop  [--port 9200]
     python -m tests.support.opensearch status
+    python -m tests.support.opensearch run -- COMMAND...   (what ``make test`` does)
 """
 
 from __future__ import annotations
@@ -322,11 +323,14 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.opensearch", description=__doc__.split("\n")[0])
-    parser.add_argument("action", choices=["fetch", "start", "stop", "status"])
+    parser.add_argument("action", choices=["fetch", "start", "stop", "status", "run"])
     parser.add_argument("--port", type=int, default=port_from_env())
     parser.add_argument("--heap", default=DEFAULT_HEAP)
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="with run: the command to run beside a node")
     args = parser.parse_args(argv)
     node = Node(args.port, args.heap)
+    if args.action == "run":
+        return run_beside(node, [c for c in args.command if c != "--"] if args.command[:1] == ["--"] else args.command)
     try:
         if args.action == "fetch":
             started = time.monotonic()
@@ -345,6 +349,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_beside(node: Node, command: list[str]) -> int:
+    """Run ``command`` with a node answering (one already running is used and left running; one started here
+    is stopped after). Without a node the command still runs, and the tests that need one skip, except in CI
+    (``CI=true``), where they fail."""
+    started = False
+    if not health(node.url):
+        try:
+            seconds = node.start()
+            started = True
+            print(f"OpenSearch {VERSION} started on {node.url} in {seconds:.1f} s (for the test suite)", flush=True)
+        except NodeError as exc:
+            print(f"note: no OpenSearch node for the tests: {exc}", file=sys.stderr, flush=True)
+    try:
+        return subprocess.call(command, env=dict(os.environ, OPENSEARCH_PORT=str(node.port)))
+    finally:
+        if started:
+            node.stop()
 
 
 if __name__ == "__main__":
