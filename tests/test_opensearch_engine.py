@@ -9,7 +9,8 @@ import os
 import pytest
 
 from archive.store import Store
-from index.api import EngineConfig, open_backend, open_maintenance
+from archive.urls import Urls
+from index.api import EngineConfig, open_backend, open_maintenance, result_json
 from index.opensearch.cluster import MAPPING_VERSION, Target, all_ids, current_index
 from tests.conftest import run
 from tests.contract.conftest import engine_index, opensearch_url  # noqa: F401  (the session's node)
@@ -111,3 +112,43 @@ def test_reindex_builds_a_new_index_and_moves_the_alias(archive):
 def test_an_unreachable_cluster_is_a_clear_error(archive):
     result = run("--engine", "opensearch", "--opensearch", "http://127.0.0.1:9", "search", "招商", data=archive)
     assert result.exit_code == 1 and "cannot reach OpenSearch at http://127.0.0.1:9" in result.output
+
+
+def _same(result) -> dict:
+    """A result as the API prints it, less what may differ between engines (time; scores are not printed)."""
+    out = result_json(result, Urls("http://x"))
+    out.pop("took_ms")
+    return out
+
+
+@pytest.mark.parametrize("query", ['"发展"', '"工作" -"问题"', '("八项规定" OR "两个维护") "精神"', '"，"', '"10%"'])
+@pytest.mark.parametrize("kwargs", [{}, {"sort": "-year", "limit": 20}, {"group": "report", "limit": 5},
+                                    {"sections": ["performance"], "kinds": ["述职报告"], "offset": 3}])
+def test_phrase_answers_are_identical_in_both_engines(sample_archive, opensearch_url, monkeypatch,  # noqa: F811
+                                                      query, kwargs):
+    """Phrases score alike in both engines, so everything the API prints must be equal: hits in order, marks,
+    snippets, totals, facets, report facets, the next cursor."""
+    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", opensearch_url)
+    engine_index(sample_archive)
+    with Store(sample_archive) as store:
+        assert not open_maintenance(store, OPENSEARCH).catch_up().error
+    with open_backend(Store(sample_archive, readonly=True), EngineConfig("local")) as local, \
+            open_backend(Store(sample_archive, readonly=True), OPENSEARCH) as cluster:
+        assert _same(cluster.search(query, **kwargs)) == _same(local.search(query, **kwargs))
+        assert cluster.ids(query) == local.ids(query)
+
+
+def test_word_answers_match_the_local_engine_as_sets(sample_archive, opensearch_url, monkeypatch):  # noqa: F811
+    """Words rank by each engine's own BM25, so orders may differ; what matches, and every count, may not."""
+    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", opensearch_url)
+    engine_index(sample_archive)
+    with Store(sample_archive) as store:
+        assert not open_maintenance(store, OPENSEARCH).catch_up().error
+    with open_backend(Store(sample_archive, readonly=True), EngineConfig("local")) as local, \
+            open_backend(Store(sample_archive, readonly=True), OPENSEARCH) as cluster:
+        for query in ["招商引资", "党风廉政 建设", "经济 OR 民生 -疫情", "GDP", "两个维护"]:
+            a, b = local.search(query, limit=0), cluster.search(query, limit=0)
+            assert (b.total, b.total_reports, b.facets) == (a.total, a.total_reports, a.facets), query
+            assert sorted(cluster.ids(query)) == sorted(local.ids(query)) and a.total, query
+        assert cluster.report_facets() == local.report_facets()
+        assert cluster.trend(["招商引资", '"工作"']) == local.trend(["招商引资", '"工作"'])
