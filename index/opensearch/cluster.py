@@ -54,10 +54,23 @@ class Target:
 
 
 def client(url: str):
-    """A thread-safe client (a pool of HTTP connections) for one cluster."""
+    """A thread-safe client (a pool of HTTP connections) for one cluster. ``url`` may list several nodes,
+    comma-separated: a request a dead node cannot answer is sent to the next (the node is left out for a
+    while), so a search survives the loss of a node."""
     from opensearchpy import OpenSearch
 
-    return OpenSearch(hosts=[url], timeout=TIMEOUT, max_retries=2, retry_on_timeout=True)
+    hosts = [u.strip() for u in url.split(",") if u.strip()]
+    return OpenSearch(hosts=hosts, timeout=TIMEOUT, max_retries=len(hosts) + 1, retry_on_timeout=True)
+
+
+def answered(answer: dict, target: Target) -> dict:
+    """A search answer, unless some shards failed: a partial result is an error here, never fewer hits."""
+    shards = answer.get("_shards") or {}
+    if shards.get("failed"):
+        reasons = {f.get("reason", {}).get("type", "?") for f in shards.get("failures", [])}
+        raise ClusterError(f"OpenSearch at {target.url} answered from {shards.get('successful')} of "
+                           f"{shards.get('total')} shards ({', '.join(sorted(reasons))}); try again")
+    return answer
 
 
 def shard_settings() -> tuple[int, int]:
@@ -137,7 +150,7 @@ STREAM_PAGE = 10_000
 KEEP_ALIVE = "2m"
 
 
-def stream(es, alias: str, body: dict):
+def stream(es, alias: str, body: dict, target: Target | None = None):
     """Every hit of ``body`` (which sorts on a unique last key), page by page through one point in time,
     so an index refreshed meanwhile (an import) cannot shift the pages: ``search_after`` from the last
     hit's sort values, memory flat however many match."""
@@ -148,7 +161,8 @@ def stream(es, alias: str, body: dict):
             page = dict(body, size=STREAM_PAGE, pit={"id": pit, "keep_alive": KEEP_ALIVE}, track_total_hits=False)
             if after is not None:
                 page["search_after"] = after
-            hits = es.search(body=page)["hits"]["hits"]
+            answer = es.search(body=page)
+            hits = (answered(answer, target) if target else answer)["hits"]["hits"]
             yield from hits
             if len(hits) < STREAM_PAGE:
                 return
@@ -157,7 +171,7 @@ def stream(es, alias: str, body: dict):
         es.delete_pit(body={"pit_id": [pit]})
 
 
-def all_ids(es, alias: str) -> list[int]:
+def all_ids(es, alias: str, target: Target | None = None) -> list[int]:
     """Passage ids of every document, ascending."""
     body = {"query": {"match_all": {}}, "sort": [{"pid": "asc"}], "_source": False}
-    return [hit["sort"][0] for hit in stream(es, alias, body)]
+    return [hit["sort"][0] for hit in stream(es, alias, body, target)]

@@ -155,7 +155,7 @@ class ClusterIndex:
         self.es.indices.refresh(index=index)
         if self._count_upto(index, mark) == self.store.passage_count(upto=mark):
             return
-        held = set(all_ids(self.es, index))
+        held = set(all_ids(self.es, index, self.target))
         missing = sorted(pid for pid in self.store.passage_ids() if pid <= mark and pid not in held)
         for i in range(0, len(missing), CHUNK):
             chunk = missing[i:i + CHUNK]
@@ -247,7 +247,7 @@ class ClusterIndex:
         if problem:
             return [f"index: {problem}"] if truth or index else []
         self.es.indices.refresh(index=index)
-        ids = set(self._call(all_ids, self.es, index))
+        ids = set(self._call(all_ids, self.es, index, self.target))
         problems = []
         missing, stale = truth - ids, ids - truth
         if missing:

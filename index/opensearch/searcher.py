@@ -31,7 +31,7 @@ from ..highlight import spans, window
 from ..query import QueryError, parse
 from ..search import SNIPPET_WIDTH, highlight_terms
 from . import translate as tr
-from .cluster import MAPPING_VERSION, Target, client, current_index, index_version, stream, unreachable
+from .cluster import MAPPING_VERSION, ClusterError, Target, answered, client, current_index, index_version, stream, unreachable
 
 #: What a hit needs from a document.
 HIT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "heading", "passage_no", "text"]
@@ -79,18 +79,25 @@ class ClusterSearcher:
 
     def _request(self, fn, *args, **kwargs):
         from opensearchpy.exceptions import ConnectionError as NoConnection
+        from opensearchpy.exceptions import TransportError
 
         try:
             return fn(*args, **kwargs)
         except NoConnection as exc:
             raise unreachable(self.target, exc) from exc
+        except TransportError as exc:
+            if isinstance(exc.status_code, int) and exc.status_code >= 500:
+                raise ClusterError(f"OpenSearch at {self.target.url} could not answer ({exc.status_code}: "
+                                   f"{exc.error}); try again") from exc
+            raise
 
     def _search(self, body: dict) -> dict:
-        return self._request(self.es.search, index=self._ready(), body=body, preference=PREFERENCE)
+        return answered(self._request(self.es.search, index=self._ready(), body=body, preference=PREFERENCE),
+                        self.target)
 
     def _stream(self, body: dict):
         alias = self._ready()
-        yield from self._request(lambda: list(stream(self.es, alias, body)))
+        yield from self._request(lambda: list(stream(self.es, alias, body, self.target)))
 
     def _reports(self) -> int:
         return self.store.report_count()
