@@ -92,8 +92,8 @@ class ClusterSearcher:
             raise
 
     def _search(self, body: dict) -> dict:
-        return answered(self._request(self.es.search, index=self._ready(), body=body, preference=PREFERENCE),
-                        self.target)
+        return answered(self._request(self.es.search, index=self._ready(), body=body, preference=PREFERENCE,
+                                      filter_path=tr.FILTER_PATH), self.target)
 
     def _stream(self, body: dict):
         alias = self._ready()
@@ -118,7 +118,7 @@ class ClusterSearcher:
         every = tr.filters(chosen)
         aggs = {"all": {"filter": tr.bool_filter(every),
                         "aggs": {**tr.facet_aggs(reports if by_report else None),
-                                 "reports": tr.distinct_reports(reports)}}}
+                                 **tr.distinct_aggs(reports)}}}
         if by_report:
             aggs["all"]["aggs"]["passages"] = {"terms": {"field": "section_type", "size": 20}}
             aggs["all"]["aggs"]["passage_years"] = {"terms": {"field": "year", "size": 500}}
@@ -145,7 +145,7 @@ class ClusterSearcher:
         found = answer["aggregations"]["all"]
         kinds_order = list(KINDS)
         result = SearchResult(text, answer["hits"]["total"]["value"], offset, [], {}, terms=terms,
-                              total_reports=tr.distinct(found["reports"]), sort=sort, group=group)
+                              total_reports=tr.distinct(found), sort=sort, group=group)
         if by_report:
             passages = {"section_type": found["passages"], "year": found["passage_years"],
                         "kind": found["passage_kinds"]}
@@ -155,7 +155,7 @@ class ClusterSearcher:
             counts = result.report_facets
         else:
             result.facets = tr.facet_counts(found, kinds_order)
-            hits = answer["hits"]["hits"]
+            hits = answer["hits"].get("hits", [])
             page = hits[:limit]
             result.hits = [self._hit(h, terms) for h in page]
             if len(hits) > limit and page:
@@ -224,7 +224,7 @@ class ClusterSearcher:
         answer = self._search({"query": {"ids": {"values": [str(p) for p in pids]}}, "size": len(pids),
                                "_source": HIT_FIELDS})
         out = {}
-        for hit in answer["hits"]["hits"]:
+        for hit in answer["hits"].get("hits", []):
             hit["_score"] = scores.get(int(hit["_id"])) or 0.0
             out[int(hit["_id"])] = self._hit(hit, terms)
         return out
@@ -278,14 +278,14 @@ class ClusterSearcher:
         by_year = {"terms": {"field": "year", "size": 500}}
         corpus = self._search({"size": 0, "query": tr.bool_filter(every),
                                "aggs": {"years": {**by_year, "aggs": {"chars": {"sum": {"field": "length"}}}}}})
-        chars = {b["key"]: int(b["chars"]["value"]) for b in corpus["aggregations"]["years"]["buckets"]}
+        chars = {b["key"]: int(b["chars"]["value"]) for b in corpus["aggregations"]["years"].get("buckets", [])}
         axis = list(range(min(chars), max(chars) + 1)) if chars else []
         series = []
         for text, tree in zip(texts, trees):
             answer = self._search({"size": 0, "query": {"bool": {"must": [tr.query(tree)], "filter": every}},
-                                   "aggs": {"years": {**by_year, "aggs": {"distinct": tr.distinct_reports(reports)}}}})
-            found = {b["key"]: (b["doc_count"], tr.distinct(b["distinct"]))
-                     for b in answer["aggregations"]["years"]["buckets"]}
+                                   "aggs": {"years": {**by_year, "aggs": tr.distinct_aggs(reports)}}})
+            found = {b["key"]: (b["doc_count"], tr.distinct(b))
+                     for b in answer["aggregations"]["years"].get("buckets", [])}
             passages = [found.get(y, (0, 0))[0] for y in axis]
             per = [round(p * 10_000 / chars[y], 4) if chars.get(y) else 0.0 for p, y in zip(passages, axis)]
             series.append(Series(text, passages, [found.get(y, (0, 0))[1] for y in axis], per))
