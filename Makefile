@@ -6,7 +6,7 @@ DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install demo serve test browser bench soak clean opensearch opensearch-stop
+.PHONY: install demo serve test browser bench soak soak-cluster clean opensearch opensearch-stop
 
 $(VENV)/.installed: pyproject.toml
 	@echo "setting up $(VENV) (Python virtual environment)"
@@ -47,12 +47,18 @@ opensearch-stop: install
 	@$(BIN)/python -m tests.support.opensearch stop
 
 ## Benchmarks (not part of the test suite): BENCH_ARGS="--sizes 1000 10000" make bench
+## then both engines side by side beside an OpenSearch node: ENGINES_BENCH_ARGS="--sizes 1000 10000"
 bench: install
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.support.opensearch run -- $(BIN)/python -m tests.bench.engines $(ENGINES_BENCH_ARGS)
 
 ## Long reliability runs: hostile corpus, kill -9 trials, soak under import
 soak: install
 	$(BIN)/python -m tests.soak $(SOAK_ARGS)
+
+## Three OpenSearch nodes on loopback, one SIGKILLed under 8 searching clients and an import
+soak-cluster: install
+	$(BIN)/python -m tests.soak.cluster $(SOAK_CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache test-artifacts

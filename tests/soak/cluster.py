@@ -182,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"{r['kill']:>4} {r['node']:>10} {r['searches_ok']:>7} {r['searches_failed']:>7} {r['searches_wrong']:>6} "
               f"{r['failover_seconds']:>11} {r['recovery_seconds']:>11} {r['import_exit']:>7} {r['lost_passages']:>5}")
+    out = Path(__file__).resolve().parents[2] / "bench-results" / f"{time.strftime('%Y-%m-%d')}-soak-cluster.json"
+    out.write_text(json.dumps({"command": "python -m tests.soak.cluster " + " ".join(sys.argv[1:] if argv is None
+                                                                                   else argv),
+                               "kills": rows}, ensure_ascii=False, indent=1))
+    print(f"figures in {out}")
     bad = [r for r in rows if r["lost_passages"] or r["check"] or r["searches_wrong"] or r["import_exit"] not in (0,)]
     return 1 if bad or not rows else 0
 
