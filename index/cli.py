@@ -153,7 +153,7 @@ def backup(ctx, dest):
             index.sync()
             store.backup_to(dest)
             if index.files().exists():
-                shutil.copytree(index.files(), Path(dest) / "index", dirs_exist_ok=True)
+                shutil.copytree(index.files(), Path(dest) / index.files().name, dirs_exist_ok=True)
     with Store(dest) as copy:
         problems = copy.integrity() + open_maintenance(copy).check()
     if problems:

@@ -152,3 +152,14 @@ def test_word_answers_match_the_local_engine_as_sets(sample_archive, opensearch_
             assert sorted(cluster.ids(query)) == sorted(local.ids(query)) and a.total, query
         assert cluster.report_facets() == local.report_facets()
         assert cluster.trend(["招商引资", '"工作"']) == local.trend(["招商引资", '"工作"'])
+
+
+def test_a_backup_names_the_same_index_wherever_it_is_put(archive, tmp_path):
+    """A web host reads a copy of the record (``archive backup``) and searches the import host's index."""
+    copy = tmp_path / "elsewhere" / "copy"
+    result = run("--engine", "opensearch", "backup", str(copy), data=archive)
+    assert result.exit_code == 0, result.output
+    with Store(archive, readonly=True) as one, Store(copy, readonly=True) as other:
+        assert Target.of(other).alias == Target.of(one).alias
+    assert run("--engine", "opensearch", "export", '"招商"', data=copy).output == \
+        run("--engine", "opensearch", "export", '"招商"', data=archive).output

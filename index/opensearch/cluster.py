@@ -41,16 +41,32 @@ class Target:
     @classmethod
     def of(cls, store: Store, url: str | None = None, index: str | None = None) -> Target:
         """``url`` / ``index`` (flags), else ``$ARCHIVE_OPENSEARCH_URL`` / ``$ARCHIVE_OPENSEARCH_INDEX``, else
-        the local node and a name made from the archive's folder. Web hosts reading a copy of the record
-        (``archive backup``) name the import host's index with ``$ARCHIVE_OPENSEARCH_INDEX``."""
+        the local node and the alias the data directory remembers (``remember``), else a name made from
+        the archive's folder."""
         url = url or os.environ.get("ARCHIVE_OPENSEARCH_URL") or DEFAULT_URL
         index = index or os.environ.get("ARCHIVE_OPENSEARCH_INDEX")
+        remembered = alias_file(store)
+        if not index and remembered.exists():
+            index = remembered.read_text().strip()
         if not index:
             index = "shuzhi-" + hashlib.sha1(str(store.root.resolve()).encode()).hexdigest()[:12]
         return cls(url.rstrip("/"), index.lower())
 
+    def remember(self, store: Store) -> None:
+        """Write the alias into the data directory, so a copy of it (``archive backup``) names the same index
+        wherever it is put."""
+        path = alias_file(store)
+        if not path.exists() or path.read_text().strip() != self.alias:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(self.alias + "\n")
+
     def new_index_name(self) -> str:
         return f"{self.alias}-m{MAPPING_VERSION}-{time.time_ns()}"
+
+
+def alias_file(store: Store):
+    """Where a data directory remembers the alias of its index (``ClusterIndex.files`` is its folder)."""
+    return store.root / "opensearch" / "alias"
 
 
 def client(url: str):

@@ -29,8 +29,8 @@ from archive.text import fold
 
 from ..analysis import index_words
 from ..api import CatchUp, SyncReport
-from .cluster import (MAPPING_VERSION, ClusterError, Target, all_ids, client, current_index, index_version, mapping,
-                      shard_settings, unreachable)
+from .cluster import (MAPPING_VERSION, ClusterError, Target, alias_file, all_ids, client, current_index, index_version,
+                      mapping, shard_settings, unreachable)
 
 #: Passages per bulk request (about 1 MB of JSON at the archive's mean passage of 190 characters).
 CHUNK = 1000
@@ -173,6 +173,7 @@ class ClusterIndex:
         if index is None:
             index = self._create(building=False)
             self._call(self.es.indices.put_alias, index=index, name=self.target.alias)
+        self.target.remember(self.store)
         report = SyncReport()
         self.es.indices.refresh(index=index)
         mark = self._mark(index)
@@ -200,6 +201,7 @@ class ClusterIndex:
         if old:
             actions.insert(0, {"remove": {"index": old, "alias": self.target.alias}})
         self.es.indices.update_aliases(body={"actions": actions})
+        self.target.remember(self.store)
         if old:
             self.es.indices.delete(index=old)
         report.seconds = time.monotonic() - started
@@ -278,8 +280,8 @@ class ClusterIndex:
         return out
 
     def files(self) -> Path:
-        """The index lives in the cluster, not in the data directory: nothing for a backup to copy."""
-        return self.store.root / "index-in-opensearch-not-on-disk"
+        """What a backup copies: the index lives in the cluster; the folder only names its alias."""
+        return alias_file(self.store).parent
 
     def close(self) -> None:
         self.es.close()
