@@ -14,6 +14,7 @@ from index.api import EngineConfig, open_backend, open_maintenance, result_json
 from index.opensearch.cluster import MAPPING_VERSION, Target, all_ids, current_index
 from tests.conftest import run
 from tests.contract.conftest import engine_index, opensearch_url  # noqa: F401  (the session's node)
+from tests.support.refusing_proxy import RefusingProxy
 from tests.support.reports import MINI, write_reports
 
 OPENSEARCH = EngineConfig("opensearch")
@@ -163,3 +164,31 @@ def test_a_backup_names_the_same_index_wherever_it_is_put(archive, tmp_path):
         assert Target.of(other).alias == Target.of(one).alias
     assert run("--engine", "opensearch", "export", '"招商"', data=copy).output == \
         run("--engine", "opensearch", "export", '"招商"', data=archive).output
+
+
+def test_bulk_requests_refused_for_load_are_sent_again(tmp_path, opensearch_url, monkeypatch):  # noqa: F811
+    """429 and 503 from the cluster are waited out and retried; the import finishes with every passage."""
+    data = tmp_path / "data"
+    with RefusingProxy(opensearch_url, [429, 429, 503]) as proxy:
+        monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", proxy.url)
+        result = run("--engine", "opensearch", "import", str(write_reports(tmp_path / "in", MINI)), data=data)
+        assert result.exit_code == 0, result.output
+        engine_index(data)
+        assert proxy.refused == 3 and proxy.bulks == 4
+        with Store(data) as store:
+            assert open_maintenance(store, OPENSEARCH).check() == []
+
+
+def test_a_cluster_that_keeps_refusing_is_a_clear_error_and_the_next_import_finishes(tmp_path, opensearch_url,  # noqa: F811
+                                                                                      monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setattr("index.opensearch.feed.BACKOFF", 0.01)  # the waits, not the behaviour, shortened
+    with RefusingProxy(opensearch_url, [429] * 20) as proxy:
+        monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", proxy.url)
+        result = run("--engine", "opensearch", "import", str(write_reports(tmp_path / "in", MINI)), data=data)
+        assert result.exit_code == 1 and "stayed too busy" in result.output and "run the command again" in result.output
+        engine_index(data)
+    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", opensearch_url)
+    assert run("--engine", "opensearch", "import", str(tmp_path / "in"), data=data).exit_code == 0
+    with Store(data) as store:
+        assert open_maintenance(store, OPENSEARCH).check() == []

@@ -81,7 +81,7 @@ def bulk(es, index: str, docs: list[dict], target: Target) -> None:
                 raise unreachable(target, exc) from exc
             answer = None
         except TransportError as exc:
-            if not _retryable(exc.status_code) or attempt == ATTEMPTS - 1:
+            if not _retryable(exc.status_code):
                 raise ClusterError(f"OpenSearch at {target.url} refused a bulk request: {exc}") from exc
             answer = None
         if answer is not None:
@@ -98,7 +98,8 @@ def bulk(es, index: str, docs: list[dict], target: Target) -> None:
             todo = again
             if not todo:
                 return
-        time.sleep(min(MAX_WAIT, BACKOFF * 2 ** attempt))
+        if attempt < ATTEMPTS - 1:
+            time.sleep(min(MAX_WAIT, BACKOFF * 2 ** attempt))
     raise ClusterError(f"OpenSearch at {target.url} stayed too busy to take {len(todo)} passages "
                        f"after {ATTEMPTS} attempts; run the command again to finish")
 
