@@ -20,10 +20,13 @@ cores): about 2,000 passages a second, most of it jieba in this process.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from collections import deque
 from pathlib import Path
 
 from archive.errors import ArchiveError, Busy
+from archive.proc import default_workers, die_with_parent
 from archive.store import Store
 from archive.text import fold
 
@@ -34,6 +37,8 @@ from .cluster import (MAPPING_VERSION, ClusterError, Target, alias_file, all_ids
 
 #: Passages per bulk request (about 1 MB of JSON at the archive's mean passage of 190 characters).
 CHUNK = 1000
+#: Below this many passages to index, this process analyses them itself (starting workers costs more).
+PARALLEL_FROM = 3000
 #: Attempts of one bulk request while the cluster answers 429 (too busy) or 5xx, waiting 0.5, 1, 2 … s.
 ATTEMPTS = 8
 BACKOFF = 0.5
@@ -51,11 +56,24 @@ def document(hit_row: tuple, facet_row: tuple) -> dict:
             "words": " ".join(index_words(folded))}
 
 
-def documents(store: Store, ids: list[int]) -> list[dict]:
-    """The documents of passages ``ids`` (ascending), read through the store's read API."""
+def rows_of(store: Store, ids: list[int]) -> list[tuple[tuple, tuple]]:
+    """(hit row, facet row) of passages ``ids`` (ascending), read through the store's read API."""
     hits = store.hit_rows(ids)
     facets = {row[0]: row for row in store.facet_rows(ids[0] - 1, ids[-1])}
-    return [document(hits[pid], facets[pid]) for pid in ids if pid in hits and pid in facets]
+    return [(hits[pid], facets[pid]) for pid in ids if pid in hits and pid in facets]
+
+
+def analyse(rows: list[tuple[tuple, tuple]]) -> list[dict]:
+    """The CPU-bound part (folding, jieba): pure, so worker processes run it."""
+    return [document(hit, facet) for hit, facet in rows]
+
+
+def documents(store: Store, ids: list[int]) -> list[dict]:
+    return analyse(rows_of(store, ids))
+
+
+def _worker_init() -> None:
+    die_with_parent()
 
 
 def _retryable(status) -> bool:
@@ -142,14 +160,43 @@ class ClusterIndex:
     def _count_upto(self, index: str, mark: int) -> int:
         return self.es.count(index=index, body={"query": {"range": {"pid": {"lte": mark}}}})["count"]
 
-    def _feed(self, index: str, above: int, report: SyncReport) -> None:
-        last = above
+    def _send(self, index: str, chunks, todo: int, report: SyncReport) -> None:
+        """Analyse and bulk-index chunks of passage ids, in order. With ``PARALLEL_FROM`` passages or more to
+        do, worker processes (one per core) fold and segment while this process reads the archive and sends
+        bulk requests (SQLite stays in this thread); a few chunks are in flight, so memory stays flat."""
+        workers = default_workers() if todo >= PARALLEL_FROM else 1
+        if workers <= 1:
+            for ids in chunks:
+                bulk(self.es, index, documents(self.store, ids), self.target)
+                report.added_words += len(ids)
+            report.added_phrase = report.added_words
+            return
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
+            in_flight: deque = deque()
+
+            def finish_one() -> None:
+                ids, pending = in_flight.popleft()
+                bulk(self.es, index, pending.get(), self.target)
+                report.added_words += len(ids)
+
+            for ids in chunks:
+                in_flight.append((ids, pool.apply_async(analyse, (rows_of(self.store, ids),))))
+                while len(in_flight) > 2 * workers:
+                    finish_one()
+            while in_flight:
+                finish_one()
+        report.added_phrase = report.added_words
+
+    def _above(self, mark: int):
+        """Chunks of the ids of passages above ``mark``, ascending."""
+        last = mark
         while rows := self.store.passages_after(last, CHUNK):
             ids = [row[0] for row in rows]
-            bulk(self.es, index, documents(self.store, ids), self.target)
-            report.added_words += len(ids)
-            report.added_phrase += len(ids)
+            yield ids
             last = ids[-1]
+
+    def _feed(self, index: str, above: int, report: SyncReport) -> None:
+        self._send(index, self._above(above), self.store.passage_count(after=above), report)
 
     def _fill_holes(self, index: str, mark: int, report: SyncReport) -> None:
         """Passages at or below the mark that a killed sync did not finish: index the missing ones."""
@@ -158,11 +205,7 @@ class ClusterIndex:
             return
         held = set(all_ids(self.es, index, self.target))
         missing = sorted(pid for pid in self.store.passage_ids() if pid <= mark and pid not in held)
-        for i in range(0, len(missing), CHUNK):
-            chunk = missing[i:i + CHUNK]
-            bulk(self.es, index, documents(self.store, chunk), self.target)
-            report.added_words += len(chunk)
-            report.added_phrase += len(chunk)
+        self._send(index, (missing[i:i + CHUNK] for i in range(0, len(missing), CHUNK)), len(missing), report)
 
     def sync(self) -> SyncReport:
         """Index every passage above the mark (creating the index, or rebuilding one of another mapping

@@ -110,8 +110,14 @@ class ClusterSearcher:
         raise AssertionError("unreachable")
 
     def _stream(self, body: dict):
+        """Every hit of ``body``, a page at a time (never all of them in memory as documents)."""
+        from opensearchpy.exceptions import ConnectionError as NoConnection
+
         alias = self._ready()
-        yield from self._request(lambda: list(stream(self.es, alias, body, self.target)))
+        try:
+            yield from stream(self.es, alias, body, self.target)
+        except NoConnection as exc:
+            raise unreachable(self.target, exc) from exc
 
     def _reports(self) -> int:
         return self.store.report_count()
@@ -193,13 +199,13 @@ class ClusterSearcher:
                    doc["heading"] or "", doc["passage_no"], text, found, window(text, found, SNIPPET_WIDTH),
                    round(float(hit.get("_score") or 0.0), 4))
 
-    def _ordered(self, query: dict, every: list[dict], sort: str, fields: list[str] | None = None) -> list[dict]:
+    def _ordered(self, query: dict, every: list[dict], sort: str, fields: list[str] | None = None):
         """Every hit in ``sort`` order: sort values (and ``fields`` as doc values), no text."""
         body: dict = {"query": {"bool": {"must": [query], "filter": every}} if every else query,
                       "sort": tr.sort(sort), "_source": False, "track_scores": True}
         if fields:
             body["docvalue_fields"] = fields
-        return list(self._stream(body))
+        return self._stream(body)
 
     def _report_page(self, result: SearchResult, query: dict, every: list[dict], sort: str, offset: int, limit: int,
                      cut) -> None:
