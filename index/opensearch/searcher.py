@@ -38,6 +38,8 @@ HIT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "heading", "
 #: Scores and so the order of equal keys stay the same between the pages of one search when every request
 #: goes to the same copies of the shards.
 PREFERENCE = "shuzhi"
+#: Kinds in the order facets list them (as the local engine lists them; others after).
+KINDS_ORDER = list(KINDS)
 #: Searches answered by only some shards are asked again this many times in all, waiting 0.25 s, 0.5 s ….
 ATTEMPTS = 4
 RETRY_WAIT = 0.25
@@ -95,13 +97,13 @@ class ClusterSearcher:
             raise
 
     def _search(self, body: dict) -> dict:
-        """One search; when some shards fail (a node just died and its copies are being replaced), asked
-        again after a short wait, at most ``ATTEMPTS`` times: the 3-node soak saw such answers only within
-        0.4 s of a SIGKILL. Never a partial answer."""
+        """One search; when some shards fail (a node just died and its copies are being replaced) or the
+        cluster answers 5xx, asked again after a short wait, at most ``ATTEMPTS`` times: the 3-node soak saw
+        such answers only within 0.4 s of a SIGKILL. Never a partial answer."""
         for attempt in range(ATTEMPTS):
-            answer = self._request(self.es.search, index=self._ready(), body=body, preference=PREFERENCE,
-                                   filter_path=tr.FILTER_PATH)
             try:
+                answer = self._request(self.es.search, index=self._ready(), body=body, preference=PREFERENCE,
+                                       filter_path=tr.FILTER_PATH)
                 return answered(answer, self.target)
             except ClusterError:
                 if attempt == ATTEMPTS - 1:
@@ -133,63 +135,59 @@ class ClusterSearcher:
         cut = cursor.decode(after, sort, group) if after else None
         query = tr.query(tree)
         chosen = tr.wanted(sections, years, kinds)
-        reports = self._reports()
-        by_report = group == "report"
         every = tr.filters(chosen)
-        aggs = {"all": {"filter": tr.bool_filter(every),
-                        "aggs": {**tr.facet_aggs(reports if by_report else None),
-                                 **tr.distinct_aggs(reports)}}}
-        if by_report:
-            aggs["all"]["aggs"]["passages"] = {"terms": {"field": "section_type", "size": 20}}
-            aggs["all"]["aggs"]["passage_years"] = {"terms": {"field": "year", "size": 500}}
-            aggs["all"]["aggs"]["passage_kinds"] = {"terms": {"field": "kind", "size": 50}}
-        for facet, values in chosen.items():
-            if values:
-                agg = tr.facet_aggs(reports if by_report else None)[facet]
-                aggs[f"without_{facet}"] = {"filter": tr.bool_filter(tr.filters(chosen, but=facet)),
-                                            "aggs": {facet: agg}}
-        body: dict = {"query": query, "track_total_hits": True, "track_scores": True, "aggs": aggs,
-                      "sort": tr.sort(sort), "_source": HIT_FIELDS}
+        by_report = group == "report"
+        body: dict = {"query": query, "track_total_hits": True, "track_scores": True, "sort": tr.sort(sort),
+                      "_source": HIT_FIELDS, "aggs": self._aggregations(chosen, by_report), "size": 0}
         if every:
             body["post_filter"] = tr.bool_filter(every)
-        terms = highlight_terms(tree)
-        if by_report:
-            body["size"] = 0
-        else:
-            body["size"] = limit + 1 if limit else 0
+        if not by_report and limit:
+            body["size"] = limit + 1  # one more: is there a next page?
             if cut is not None:
                 body["search_after"] = tr.search_after(cut, sort)
             elif offset:
                 body["from"] = offset
         answer = self._search(body)
         found = answer["aggregations"]["all"]
-        kinds_order = list(KINDS)
-        result = SearchResult(text, answer["hits"]["total"]["value"], offset, [], {}, terms=terms,
+        result = SearchResult(text, answer["hits"]["total"]["value"], offset, [], {}, terms=highlight_terms(tree),
                               total_reports=tr.distinct(found), sort=sort, group=group)
         if by_report:
             passages = {"section_type": found["passages"], "year": found["passage_years"],
                         "kind": found["passage_kinds"]}
-            result.facets = tr.facet_counts(passages, kinds_order)
-            result.report_facets = tr.facet_counts(found, kinds_order)
+            result.facets = tr.facet_counts(passages, KINDS_ORDER)
+            result.report_facets = tr.facet_counts(found, KINDS_ORDER)
             self._report_page(result, query, every, sort, offset, limit, cut)
-            counts = result.report_facets
         else:
-            result.facets = tr.facet_counts(found, kinds_order)
+            result.facets = tr.facet_counts(found, KINDS_ORDER)
             hits = answer["hits"].get("hits", [])
             page = hits[:limit]
-            result.hits = [self._hit(h, terms) for h in page]
+            result.hits = [self._hit(h, result.terms) for h in page]
             if len(hits) > limit and page:
                 result.next = cursor.encode(tr.keys(page[-1]["sort"], sort), sort, group)
-            counts = result.facets
-        options = dict(counts)
+        result.facet_options = dict(result.report_facets if by_report else result.facets)
         for facet, values in chosen.items():
-            if values:
-                options[facet] = tr.facet_counts(
-                    {**{f: {"buckets": []} for f in tr.FACETS}, facet: answer["aggregations"][f"without_{facet}"][facet]},
-                    kinds_order)[facet]
-        result.facet_options = options
+            if values:  # counted with every filter but its own (OR within a facet)
+                alone = {f: {} for f in tr.FACETS} | {facet: answer["aggregations"][f"without_{facet}"][facet]}
+                result.facet_options[facet] = tr.facet_counts(alone, KINDS_ORDER)[facet]
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def _aggregations(self, chosen: dict[str, list], by_report: bool) -> dict:
+        """Facets of every hit with all filters (``all``: passages, or reports when grouped, and the distinct
+        reports), and each filtered facet again with the other filters only (``without_<facet>``)."""
+        reports = self._reports()
+        per = reports if by_report else None
+        inner = {**tr.facet_aggs(per), **tr.distinct_aggs(reports)}
+        if by_report:  # passages are counted beside reports
+            inner.update(passages={"terms": {"field": "section_type", "size": 20}},
+                         passage_years={"terms": {"field": "year", "size": 500}},
+                         passage_kinds={"terms": {"field": "kind", "size": 50}})
+        aggs = {"all": {"filter": tr.bool_filter(tr.filters(chosen)), "aggs": inner}}
+        for facet, values in chosen.items():
+            if values:
+                aggs[f"without_{facet}"] = {"filter": tr.bool_filter(tr.filters(chosen, but=facet)),
+                                            "aggs": {facet: tr.facet_aggs(per)[facet]}}
+        return aggs
 
     def _hit(self, hit: dict, terms: list[str]) -> Hit:
         doc = hit["_source"]
@@ -285,7 +283,7 @@ class ClusterSearcher:
         aggs = {facet: {"filter": tr.bool_filter(tr.filters(chosen, but=facet)),
                         "aggs": {facet: tr.facet_aggs(reports)[facet]}} for facet in tr.FACETS}
         answer = self._search({"size": 0, "query": {"match_all": {}}, "aggs": aggs})["aggregations"]
-        return tr.facet_counts({facet: answer[facet][facet] for facet in tr.FACETS}, list(KINDS))
+        return tr.facet_counts({facet: answer[facet][facet] for facet in tr.FACETS}, KINDS_ORDER)
 
     def trend(self, texts: list[str], *, sections=(), years=(), kinds=()) -> Trend:
         texts = [t for t in texts if t and t.strip()]
