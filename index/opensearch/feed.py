@@ -32,8 +32,19 @@ from archive.text import fold
 
 from ..analysis import index_words
 from ..api import CatchUp, SyncReport
-from .cluster import (MAPPING_VERSION, ClusterError, Target, alias_file, all_ids, client, current_index, index_version,
-                      mapping, shard_settings, unreachable)
+from .cluster import (
+    MAPPING_VERSION,
+    ClusterError,
+    Target,
+    alias_file,
+    all_ids,
+    client,
+    current_index,
+    index_version,
+    mapping,
+    shard_settings,
+    unreachable,
+)
 
 #: Passages per bulk request (about 1 MB of JSON at the archive's mean passage of 190 characters).
 CHUNK = 1000
@@ -276,7 +287,7 @@ class ClusterIndex:
         import holds the archive now (it keeps the index in step itself)."""
         try:
             with self.store.writer_lock(wait=0.0):
-                index, problem = self._state()
+                _, problem = self._state()
                 behind = self.store.passage_count() if problem else self.pending()
                 if not behind and not problem:
                     return CatchUp()

@@ -25,13 +25,32 @@ from archive.model import KINDS
 from archive.store import Store
 
 from .. import cursor
-from ..api import (HITS_PER_REPORT, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, validate_filters,
-                   validate_page)
+from ..api import (
+    HITS_PER_REPORT,
+    MAX_TREND_QUERIES,
+    Hit,
+    ReportHit,
+    SearchResult,
+    Series,
+    Trend,
+    validate_filters,
+    validate_page,
+)
 from ..highlight import spans, window
 from ..query import QueryError, parse
 from ..search import SNIPPET_WIDTH, highlight_terms
 from . import translate as tr
-from .cluster import MAPPING_VERSION, ClusterError, Target, answered, client, current_index, index_version, stream, unreachable
+from .cluster import (
+    MAPPING_VERSION,
+    ClusterError,
+    Target,
+    answered,
+    client,
+    current_index,
+    index_version,
+    stream,
+    unreachable,
+)
 
 #: What a hit needs from a document.
 HIT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "heading", "passage_no", "text"]

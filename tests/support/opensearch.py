@@ -225,8 +225,8 @@ class Node:
             f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:G1ReservePercent=25",
             "-XX:InitiatingHeapOccupancyPercent=30", f"-Djava.io.tmpdir={self.dir / 'tmp'}",
             f"-XX:ErrorFile={self.dir / 'logs'}/hs_err_pid%p.log",
-            "-Djava.util.concurrent.ForkJoinPool.common.threadFactory="
-            "org.opensearch.secure_sm.SecuredForkJoinWorkerThreadFactory",
+            ("-Djava.util.concurrent.ForkJoinPool.common.threadFactory="
+             "org.opensearch.secure_sm.SecuredForkJoinWorkerThreadFactory"),
         ]) + "\n"
 
     def pid(self) -> int | None:
