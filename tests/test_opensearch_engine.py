@@ -11,6 +11,7 @@ import pytest
 from archive.store import Store
 from archive.urls import Urls
 from index.api import EngineConfig, open_backend, open_maintenance, result_json
+from index.opensearch import translate
 from index.opensearch.cluster import MAPPING_VERSION, Target, all_ids, current_index
 from tests.conftest import run
 from tests.contract.conftest import engine_index, opensearch_url  # noqa: F401  (the session's node)
@@ -192,3 +193,21 @@ def test_a_cluster_that_keeps_refusing_is_a_clear_error_and_the_next_import_fini
     assert run("--engine", "opensearch", "import", str(tmp_path / "in"), data=data).exit_code == 0
     with Store(data) as store:
         assert open_maintenance(store, OPENSEARCH).check() == []
+
+
+def test_report_counts_past_the_bucket_budget_use_cardinality_and_agree_here(sample_archive, opensearch_url,  # noqa: F811
+                                                                             monkeypatch):
+    """Past ``MAX_EXACT_BUCKETS`` report counts come from ``cardinality`` (near-exact, and exact at this size)."""
+    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", opensearch_url)
+    engine_index(sample_archive)
+    with Store(sample_archive) as store:
+        assert not open_maintenance(store, OPENSEARCH).catch_up().error
+    with open_backend(Store(sample_archive, readonly=True), OPENSEARCH) as backend:
+        exact = backend.search('"工作"', group="report", sections=["plans"], limit=0)
+        assert "terms" in translate.distinct_aggs(100)["report_terms"]
+        monkeypatch.setattr(translate, "MAX_EXACT_BUCKETS", 1)
+        assert "cardinality" in translate.distinct_aggs(100)["reports"]
+        estimated = backend.search('"工作"', group="report", sections=["plans"], limit=0)
+        assert (estimated.total_reports, estimated.report_facets, estimated.facet_options) == \
+            (exact.total_reports, exact.report_facets, exact.facet_options)
+        assert backend.trend(["招商引资"]) == backend.trend(["招商引资"])

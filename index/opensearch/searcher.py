@@ -196,7 +196,10 @@ class ClusterSearcher:
         reports), and each filtered facet again with the other filters only (``without_<facet>``)."""
         reports = self._reports()
         per = reports if by_report else None
-        inner = {**tr.facet_aggs(per), **tr.distinct_aggs(reports)}
+        filtered = sum(1 for values in chosen.values() if values)
+        # Report buckets this request needs per report: the total, and 12 per set of report facets.
+        budget = 1 + (tr.FACET_BUCKETS_PER_REPORT * (1 + filtered) if by_report else 0)
+        inner = {**tr.facet_aggs(per, budget), **tr.distinct_aggs(reports, budget)}
         if by_report:  # passages are counted beside reports
             inner.update(passages={"terms": {"field": "section_type", "size": 20}},
                          passage_years={"terms": {"field": "year", "size": 500}},
@@ -205,7 +208,7 @@ class ClusterSearcher:
         for facet, values in chosen.items():
             if values:
                 aggs[f"without_{facet}"] = {"filter": tr.bool_filter(tr.filters(chosen, but=facet)),
-                                            "aggs": {facet: tr.facet_aggs(per)[facet]}}
+                                            "aggs": {facet: tr.facet_aggs(per, budget)[facet]}}
         return aggs
 
     def _hit(self, hit: dict, terms: list[str]) -> Hit:

@@ -114,21 +114,24 @@ def facet_counts(aggs: dict, kinds: list[str]) -> dict[str, dict[str, int]]:
     }
 
 
-#: Up to this many reports in the archive, distinct reports are counted exactly: a ``terms`` aggregation on
-#: the report number has one bucket per report (each shard returns all of its own, since ``shard_size`` ≥
-#: ``size`` ≥ the archive's reports), and a ``stats_bucket`` pipeline counts the buckets. The buckets
-#: themselves are left out of the answer (``FILTER_PATH``): at 1,000 reports that halved the JSON a common
-#: phrase's page carries (51 KB). Above this many reports the count is ``cardinality`` (HyperLogLog++,
-#: ``precision_threshold`` 40,000: near-exact below that, not promised exact), since per-facet report counts
-#: would pass the cluster's 65,535-bucket limit (10 section types × reports).
-EXACT_REPORTS = 5000
+#: Distinct reports are counted exactly while the report buckets a request needs stay under this number
+#: (the cluster refuses more than 65,535 buckets in one answer): a ``terms`` aggregation on the report
+#: number has one bucket per report (each shard returns all of its own, since ``shard_size`` ≥ ``size`` ≥
+#: the archive's reports), and a ``stats_bucket`` pipeline counts the buckets, which are left out of the
+#: answer (``FILTER_PATH``; at 1,000 reports that halved the JSON of a common phrase's page, 51 → 23 KB).
+#: ``total_reports`` and trends need one bucket per report (exact up to 60,000 reports); report facets up to
+#: 12 (each section type a report has, its year, its kind: exact up to 5,000 reports). Past that the count is
+#: ``cardinality`` (HyperLogLog++, ``precision_threshold`` 40,000: near-exact below it, not promised exact).
+MAX_EXACT_BUCKETS = 60_000
+#: Report buckets per report when facets count reports (``facet_aggs``).
+FACET_BUCKETS_PER_REPORT = 12
 #: What every search leaves out of its answer: the per-report buckets that only exist to be counted.
 FILTER_PATH = "-**.report_terms"
 
 
-def distinct_aggs(reports_in_archive: int) -> dict:
+def distinct_aggs(reports_in_archive: int, buckets_per_report: int = 1) -> dict:
     """Aggregations whose ``reports`` counts the distinct reports among the documents (``distinct``)."""
-    if reports_in_archive <= EXACT_REPORTS:
+    if reports_in_archive * buckets_per_report <= MAX_EXACT_BUCKETS:
         return {"report_terms": {"terms": {"field": "report", "size": max(1, reports_in_archive)}},
                 "reports": {"stats_bucket": {"buckets_path": "report_terms>_count"}}}
     return {"reports": {"cardinality": {"field": "report", "precision_threshold": 40000}}}
@@ -140,14 +143,14 @@ def distinct(container: dict) -> int:
     return int(found.get("count") or found.get("value") or 0)
 
 
-def facet_aggs(reports_in_archive: int | None = None) -> dict:
+def facet_aggs(reports_in_archive: int | None = None, buckets_per_report: int = FACET_BUCKETS_PER_REPORT) -> dict:
     """Terms aggregations of the three facets (with distinct reports under each when ``reports_in_archive``
-    is given: report facets)."""
+    is given: report facets; ``buckets_per_report``: what the whole request needs, see ``MAX_EXACT_BUCKETS``)."""
     sizes = {"section_type": len(SECTION_TYPES) + 5, "year": 500, "kind": 50}
     out = {}
     for name, size in sizes.items():
         agg: dict = {"terms": {"field": FACETS[name], "size": size}}
         if reports_in_archive is not None:
-            agg["aggs"] = distinct_aggs(reports_in_archive)
+            agg["aggs"] = distinct_aggs(reports_in_archive, buckets_per_report)
         out[name] = agg
     return out
