@@ -6,7 +6,7 @@ DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install demo serve test browser converters score bench soak clean
+.PHONY: install demo serve test browser converters score bench soak soak-cluster clean opensearch opensearch-stop
 
 $(VENV)/.installed: pyproject.toml
 	@echo "setting up $(VENV) (Python virtual environment)"
@@ -50,22 +50,35 @@ converters:
 	  else echo "not installed:$$missing — .doc/.wps and scanned files will fail with a reason, their tests are skipped (apt-get install$$missing)"; fi; \
 	fi
 
-## Set up and run the test suite
+## Set up and run the test suite (beside an OpenSearch node, started for it and stopped after)
 test: install browser converters
 	@echo "running the test suite"
-	@$(BIN)/pytest -q
+	@$(BIN)/python -m tests.support.opensearch run -- $(BIN)/pytest -q
+
+## A local OpenSearch node for the opensearch engine (fetched once from Maven Central; OPENSEARCH_PORT, default 9200)
+opensearch: install
+	@$(BIN)/python -m tests.support.opensearch start
+
+opensearch-stop: install
+	@$(BIN)/python -m tests.support.opensearch stop
 
 ## Import the samples in import/ into a temporary archive and score them against their truth
 score: install
 	$(BIN)/python -m tests.score
 
 ## Benchmarks (not part of the test suite): BENCH_ARGS="--sizes 1000 10000" make bench
+## then both engines side by side beside an OpenSearch node: ENGINES_BENCH_ARGS="--sizes 1000 10000"
 bench: install
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.support.opensearch run -- $(BIN)/python -m tests.bench.engines $(ENGINES_BENCH_ARGS)
 
 ## Long reliability runs: hostile corpus, kill -9 trials, soak under import
 soak: install
 	$(BIN)/python -m tests.soak $(SOAK_ARGS)
+
+## Three OpenSearch nodes on loopback, one SIGKILLed under 8 searching clients and an import
+soak-cluster: install
+	$(BIN)/python -m tests.soak.cluster $(SOAK_CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache test-artifacts

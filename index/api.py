@@ -6,7 +6,8 @@ validation, and two protocols: ``SearchBackend`` (answering queries) and
 ``IndexMaintenance`` (keeping an engine in step with the archive). Callers
 get an engine from ``open_backend`` / ``open_maintenance``; ``local``
 (Whoosh + jieba for words, SQLite FTS5 for phrases, in the data directory)
-is the default and today the only one.
+is the default; ``opensearch`` keeps the passages in an OpenSearch cluster
+(``index.opensearch``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ GROUPS = ("passage", "report")
 #: Passages shown under each report when hits are grouped by report.
 HITS_PER_REPORT = 3
 
-ENGINES = ("local",)
+ENGINES = ("local", "opensearch")
 
 
 @dataclass
@@ -361,6 +362,10 @@ class IndexMaintenance(Protocol):
 @dataclass(frozen=True)
 class EngineConfig:
     engine: str = "local"
+    #: The cluster of the ``opensearch`` engine (None: ``$ARCHIVE_OPENSEARCH_URL``, else the local node).
+    opensearch_url: str | None = None
+    #: The alias of the archive's index there (None: ``$ARCHIVE_OPENSEARCH_INDEX``, else one per data folder).
+    opensearch_index: str | None = None
 
     @classmethod
     def from_env(cls, engine: str | None = None) -> EngineConfig:
@@ -377,14 +382,22 @@ def _known(config: EngineConfig | None) -> EngineConfig:
 
 def open_backend(store: Store, config: EngineConfig | None = None) -> SearchBackend:
     """The search engine over ``store`` (which the backend reads and closes with itself)."""
-    _known(config)
+    config = _known(config)
+    if config.engine == "opensearch":
+        from .opensearch.searcher import ClusterSearcher
+
+        return ClusterSearcher(store, config.opensearch_url, config.opensearch_index)
     from .search import Searcher
 
     return Searcher(store)
 
 
 def open_maintenance(store: Store, config: EngineConfig | None = None) -> IndexMaintenance:
-    _known(config)
+    config = _known(config)
+    if config.engine == "opensearch":
+        from .opensearch.feed import ClusterIndex
+
+        return ClusterIndex(store, config.opensearch_url, config.opensearch_index)
     from .indexer import LocalIndex
 
     return LocalIndex(store)

@@ -8,6 +8,7 @@ archive, ``stats`` reports its size. Everything here goes through
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -21,11 +22,35 @@ from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
 
-from .api import (EXPORT_FORMATS, GROUPS, MAX_LIMIT, MAX_OFFSET, SORTS, Hit, export_rows, export_text, open_backend,
-                  open_maintenance, result_json, trend_json)
+from .api import (ENGINES, EXPORT_FORMATS, GROUPS, MAX_LIMIT, MAX_OFFSET, SORTS, Hit, export_rows, export_text,
+                  open_backend, open_maintenance, result_json, trend_json)
+
+
+def _engine_env(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--engine`` / ``--opensearch`` stand for their environment variables for the length of the command, so
+    every engine opened during it (the import's sync, the server's workers) is the chosen one."""
+    if value is None:
+        return
+    name = {"engine": "ARCHIVE_ENGINE", "opensearch": "ARCHIVE_OPENSEARCH_URL"}[param.name]
+    before = os.environ.get(name)
+    os.environ[name] = value
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+    ctx.call_on_close(restore)
 
 
 def register(cli: click.Group, hooks: Hooks) -> None:
+    cli.params.append(click.Option(["--engine"], type=click.Choice(ENGINES), default=None, expose_value=False,
+                                   callback=_engine_env, help="Search engine (default: $ARCHIVE_ENGINE or local)."))
+    cli.params.append(click.Option(["--opensearch"], metavar="URL", default=None, expose_value=False,
+                                   callback=_engine_env,
+                                   help="The OpenSearch cluster of --engine opensearch (default: "
+                                        "$ARCHIVE_OPENSEARCH_URL or http://127.0.0.1:9200)."))
     hooks.after_write.append(_after_write)
     hooks.checks.append(lambda store: open_maintenance(store).check())
     hooks.stats.append(lambda store: open_maintenance(store).stats())
@@ -135,7 +160,7 @@ def backup(ctx, dest):
             index.sync()
             store.backup_to(dest)
             if index.files().exists():
-                shutil.copytree(index.files(), Path(dest) / "index", dirs_exist_ok=True)
+                shutil.copytree(index.files(), Path(dest) / index.files().name, dirs_exist_ok=True)
     with Store(dest) as copy:
         problems = copy.integrity() + open_maintenance(copy).check()
     if problems:

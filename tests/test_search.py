@@ -290,7 +290,8 @@ def test_every_query_error_is_said_in_english_and_chinese():
     for code in MESSAGES["en"]:
         en, zh = MESSAGES["en"][code], MESSAGES["zh"][code]
         assert en.isascii() and not zh.isascii(), code
-        params = {"text": "x", "max": 8, "chars": 600, "value": "v", "choices": "a, b", "unknown": "unknown"}
+        params = {"text": "x", "max": 8, "chars": 600, "value": "v", "choices": "a, b", "unknown": "unknown",
+                  "feature": "f"}
         assert QueryError(code, **params).message("zh") == zh.format(**params)
     with pytest.raises(ValueError):
         QueryError("no_such_code")
