@@ -28,6 +28,7 @@ from archive.urls import Urls
 from .highlight import snippet_html
 from .messages import MESSAGES, QueryError
 from .query import MAX_CHARS as MAX_QUERY_CHARS
+from .query import highlight_terms, parse
 
 __all__ = [
     "MAX_LIMIT", "MAX_OFFSET", "MAX_QUERY_CHARS", "UNKNOWN_YEAR", "MESSAGES", "QueryError", "Hit", "SearchResult",
@@ -336,6 +337,28 @@ class SearchBackend(Protocol):
         """Load what the first query would wait for (dictionaries, postings, facet data)."""
 
     def close(self) -> None: ...
+
+
+class Answers:
+    """What every engine answers the same way on top of its own ``search`` and ``report_facets``."""
+
+    def count(self, text: str, **filters) -> int:
+        return self.search(text, limit=0, **filters).total  # type: ignore[attr-defined]
+
+    def facets(self, text: str, **filters) -> dict[str, dict[str, int]]:
+        return self.search(text, limit=0, **filters).facets  # type: ignore[attr-defined]
+
+    def query_terms(self, text: str) -> list[str]:
+        if not text or not text.strip():
+            return []
+        try:
+            return highlight_terms(parse(text))
+        except QueryError:
+            return []
+
+    def warm_up(self) -> None:
+        self.search("报告", limit=1)  # type: ignore[attr-defined]
+        self.report_facets()  # type: ignore[attr-defined]
 
 
 class IndexMaintenance(Protocol):

@@ -193,3 +193,13 @@ def leaves(node: Node, negated: bool = False):
     else:
         for c in node.children:
             yield from leaves(c, negated)
+
+
+def highlight_terms(tree: Node) -> list[str]:
+    """What to mark in a hit: phrases whole, words as jieba cut them; nothing under a NOT."""
+    out: list[str] = []
+    for leaf, negated in leaves(tree):
+        if negated:
+            continue
+        out.extend([leaf.text] if isinstance(leaf, Phrase) else (leaf.words or [leaf.text]))
+    return list(dict.fromkeys(out))

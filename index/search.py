@@ -19,13 +19,13 @@ from archive.errors import ArchiveError
 from archive.store import Store
 
 from . import cursor, phrase
-from .api import (HITS_PER_REPORT, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, filter_map,
+from .api import (HITS_PER_REPORT, Answers, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, filter_map,
                   validate_hide, validate_page)
 from .facets import FacetTable
 from .highlight import spans, window
 from .indexer import index_dir
 from .nearness import nearness
-from .query import And, Node, Not, Or, Phrase, QueryError, Words, leaves, parse
+from .query import And, Node, Not, Or, Phrase, QueryError, Words, highlight_terms, parse
 from .scoring import Scored, Scorer, intersect, intersect_scored
 from .schema import exists as whoosh_exists
 from .schema import open_or_create
@@ -33,16 +33,6 @@ from .schema import open_or_create
 PHRASE_SCORE = 1.0
 PROXIMITY_TOP = 200
 SNIPPET_WIDTH = 160
-
-
-def highlight_terms(tree: Node) -> list[str]:
-    """What to mark in a hit: phrases whole, words as jieba cut them; nothing under a NOT."""
-    out: list[str] = []
-    for leaf, negated in leaves(tree):
-        if negated:
-            continue
-        out.extend([leaf.text] if isinstance(leaf, Phrase) else (leaf.words or [leaf.text]))
-    return list(dict.fromkeys(out))
 
 
 def required_terms(tree: Node) -> list[str]:
@@ -74,7 +64,7 @@ def _without(a: Scored, b: Scored) -> Scored:
     return a[0][keep], a[1][keep]
 
 
-class Searcher:
+class Searcher(Answers):
     """The ``local`` engine's ``SearchBackend``: long-lived (one per process); the Whoosh searcher,
     postings and facet data stay warm between queries. It owns its store and closes it."""
 
@@ -309,23 +299,6 @@ class Searcher:
             keys = self._keys(pids, scores, sort)
             return pids[np.lexsort(list(reversed(keys)))].tolist() if len(pids) else []
 
-    def count(self, text: str, **filters) -> int:
-        return self.search(text, limit=0, **filters).total
-
-    def facets(self, text: str, **filters) -> dict[str, dict[str, int]]:
-        return self.search(text, limit=0, **filters).facets
-
-    def query_terms(self, text: str) -> list[str]:
-        if not text or not text.strip():
-            return []
-        try:
-            return highlight_terms(parse(text))
-        except QueryError:
-            return []
-
-    def warm_up(self) -> None:
-        self.search("报告", limit=1)
-        self.report_facets()
 
     def trend(self, texts: list[str], **filters) -> Trend:
         texts = [t for t in texts if t and t.strip()]

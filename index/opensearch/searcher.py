@@ -27,6 +27,7 @@ from archive.store import Store
 from .. import cursor
 from ..api import (
     HITS_PER_REPORT,
+    Answers,
     MAX_TREND_QUERIES,
     Hit,
     ReportHit,
@@ -38,7 +39,8 @@ from ..api import (
 )
 from ..highlight import spans, window
 from ..query import QueryError, parse
-from ..search import SNIPPET_WIDTH, highlight_terms
+from ..query import highlight_terms
+from ..search import SNIPPET_WIDTH
 from . import translate as tr
 from .cluster import (
     MAPPING_VERSION,
@@ -64,7 +66,7 @@ ATTEMPTS = 4
 RETRY_WAIT = 0.25
 
 
-class ClusterSearcher:
+class ClusterSearcher(Answers):
     """Long-lived and thread-safe (the client pools its connections). Owns its store and closes it."""
 
     def __init__(self, store: Store, url: str | None = None, index: str | None = None) -> None:
@@ -281,23 +283,6 @@ class ClusterSearcher:
         return [int(hit["_id"]) for hit in
                 self._ordered(query, tr.filters(tr.wanted(sections, years, kinds)), sort)]
 
-    def count(self, text: str, **filters) -> int:
-        return self.search(text, limit=0, **filters).total
-
-    def facets(self, text: str, **filters) -> dict[str, dict[str, int]]:
-        return self.search(text, limit=0, **filters).facets
-
-    def query_terms(self, text: str) -> list[str]:
-        if not text or not text.strip():
-            return []
-        try:
-            return highlight_terms(parse(text))
-        except QueryError:
-            return []
-
-    def warm_up(self) -> None:
-        self.search("报告", limit=1)
-        self.report_facets()
 
     # -- browsing and trends -----------------------------------------------------
 
