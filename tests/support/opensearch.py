@@ -301,10 +301,11 @@ class Node:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (the soak's failover)."""
-        pid = self.pid()
+        pid = self.proc.pid if self.proc is not None and self.proc.poll() is None else self.pid()
         if pid:
             os.killpg(pid, signal.SIGKILL)
             _wait_gone(pid, 30)
+        self.proc = None
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Stop the node we started (SIGTERM, then SIGKILL); False when none was running."""
