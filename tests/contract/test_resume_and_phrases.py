@@ -62,9 +62,9 @@ def test_odd_phrases_of_the_samples_equal_a_full_scan(backend_for, sample_archiv
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """60 generated reports (about 3,600 passages): feeding them takes a few seconds, long enough to kill."""
+    """100 generated reports (about 6,000 passages): feeding them takes seconds, long enough to kill mid-way."""
     folder = tmp_path_factory.mktemp("kill-corpus") / "corpus"
-    generate.generate(folder, 60, seed=5)
+    generate.generate(folder, 100, seed=5)
     (folder / generate.MANIFEST).unlink()
     return folder
 

@@ -169,8 +169,8 @@ def _get(url: str, timeout: float = 2.0) -> dict | None:
 
 
 def health(url: str) -> dict | None:
-    """The cluster's health, or None when nothing answers at ``url``."""
-    return _get(url.rstrip("/") + "/_cluster/health")
+    """The cluster's health, or None when nothing answers at ``url`` (a busy node gets 10 s)."""
+    return _get(url.rstrip("/") + "/_cluster/health", timeout=10.0)
 
 
 @dataclass
@@ -182,6 +182,8 @@ class Node:
     cluster: str = "shuzhi"
     #: Transport ports of every node of a cluster (empty: a single-node cluster).
     peers: list[int] = field(default_factory=list)
+    #: The node's process when this object started it.
+    proc: subprocess.Popen | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -230,21 +232,49 @@ class Node:
         ]) + "\n"
 
     def pid(self) -> int | None:
-        """The running node's process id, or None."""
+        """The running node's process id (from our pid file, else asked of the node itself, if it runs from
+        this node's folder), or None."""
         try:
             pid = int(self.pid_file.read_text())
             os.kill(pid, 0)
             return pid
         except (OSError, ValueError):
-            return None
+            pass
+        answer = _get(f"{self.url}/_nodes/_local/process")
+        for node in (answer or {}).get("nodes", {}).values():
+            pid = node.get("process", {}).get("id")
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    ours = f"-Dopensearch.path.conf={self.dir / 'config'}".encode() in f.read()
+            except OSError:
+                ours = False
+            if ours:
+                return int(pid)
+        return None
 
     def start(self, timeout: float = START_TIMEOUT, wait_for: str = "yellow") -> float:
-        """Start the node (unless it runs already) and wait until its cluster is ``wait_for``; seconds taken."""
+        """Start the node unless one of ours runs already, and wait until its cluster is ``wait_for``;
+        seconds taken."""
         started = time.monotonic()
-        if self.pid() and health(self.url):
-            return 0.0
-        if health(self.url):
-            raise NodeError(f"something else answers on port {self.port}: set OPENSEARCH_PORT to a free port")
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise NodeError(f"OpenSearch on port {self.port} exited with {self.proc.returncode}:\n"
+                                f"{self.log_tail()}")
+            if self.proc is None and self.pid() is None:  # none of ours runs (or one just ended): start one
+                if health(self.url):
+                    raise NodeError(f"something else answers on port {self.port}: set OPENSEARCH_PORT to a "
+                                    "free port")
+                self._launch()
+            state = _get(f"{self.url}/_cluster/health?wait_for_status={wait_for}&timeout=1s")
+            if state and not state.get("timed_out"):
+                return time.monotonic() - started
+            time.sleep(0.5)
+        self.stop()
+        raise NodeError(f"OpenSearch on port {self.port} did not become {wait_for} in {timeout:.0f} s:\n"
+                        f"{self.log_tail()}")
+
+    def _launch(self) -> None:
         dist = fetch()
         ids = _service_user()
         _chown_tree(cache_dir(), ids)  # the service user reads the distribution and owns the node folders
@@ -258,23 +288,12 @@ class Node:
         _chown_tree(self.dir, ids)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENSEARCH_", "JAVA_TOOL"))}
         env.update(OPENSEARCH_PATH_CONF=str(config), OPENSEARCH_JAVA_HOME=java_home(), HOME=str(self.dir))
-        log = open(self.dir / "logs" / "stdout.log", "ab")
-        proc = subprocess.Popen([str(dist / "bin" / "opensearch")], cwd=self.dir, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                user=ids[0] if ids else None, group=ids[1] if ids else None)
-        log.close()
-        self.pid_file.write_text(str(proc.pid))
-        deadline = started + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise NodeError(f"OpenSearch on port {self.port} exited with {proc.returncode}:\n{self.log_tail()}")
-            state = _get(f"{self.url}/_cluster/health?wait_for_status={wait_for}&timeout=1s")
-            if state and not state.get("timed_out"):
-                return time.monotonic() - started
-            time.sleep(0.5)
-        self.stop()
-        raise NodeError(f"OpenSearch on port {self.port} did not become {wait_for} in {timeout:.0f} s:\n"
-                        f"{self.log_tail()}")
+        with open(self.dir / "logs" / "stdout.log", "ab") as log:
+            self.proc = subprocess.Popen([str(dist / "bin" / "opensearch")], cwd=self.dir, env=env,
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True, user=ids[0] if ids else None,
+                                         group=ids[1] if ids else None)
+        self.pid_file.write_text(str(self.proc.pid))
 
     def log_tail(self, lines: int = 30) -> str:
         path = self.dir / "logs" / "stdout.log"
@@ -282,14 +301,15 @@ class Node:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (the soak's failover)."""
-        pid = self.pid()
+        pid = self.proc.pid if self.proc is not None and self.proc.poll() is None else self.pid()
         if pid:
             os.killpg(pid, signal.SIGKILL)
             _wait_gone(pid, 30)
+        self.proc = None
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Stop the node we started (SIGTERM, then SIGKILL); False when none was running."""
-        pid = self.pid()
+        pid = self.proc.pid if self.proc is not None and self.proc.poll() is None else self.pid()
         if not pid:
             return False
         os.killpg(pid, signal.SIGTERM)
@@ -297,6 +317,7 @@ class Node:
             os.killpg(pid, signal.SIGKILL)
             _wait_gone(pid, 10)
         self.pid_file.unlink(missing_ok=True)
+        self.proc = None
         return True
 
     def wipe(self) -> None:
