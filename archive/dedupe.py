@@ -49,6 +49,19 @@ _B = _RNG.integers(0, 1 << 63, NUM_PERM, dtype=np.uint64)
 _BASE = np.uint64(1_000_003)
 
 
+def window_hashes(codes: np.ndarray, size: int) -> np.ndarray:
+    """A 64-bit polynomial hash (wrapping arithmetic, high bits mixed down) of every run of ``size``
+    consecutive code points: one numpy pass however many windows. Shared with ``reuse``, whose stored
+    signatures depend on it staying exactly this."""
+    n = len(codes) - size + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(size):
+            h = h * _BASE + codes[k : k + n]
+        h ^= h >> np.uint64(29)
+    return h
+
+
 def shingle_hashes(hash_form: str) -> np.ndarray:
     """32-bit hashes of the distinct 5-character shingles, computed all at once.
 
@@ -59,13 +72,7 @@ def shingle_hashes(hash_form: str) -> np.ndarray:
     codes = np.frombuffer(hash_form.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(codes) < SHINGLE:
         codes = np.concatenate([codes, np.zeros(SHINGLE - len(codes), np.uint64)])
-    n = len(codes) - SHINGLE + 1
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(SHINGLE):
-            h = h * _BASE + codes[k : k + n]
-        h ^= h >> np.uint64(29)
-    return np.unique(h & np.uint64(0xFFFFFFFF))
+    return np.unique(window_hashes(codes, SHINGLE) & np.uint64(0xFFFFFFFF))
 
 
 def minhash(hash_form: str) -> bytes:

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dedupe import window_hashes
 from .reuse_bands import Level, flat_keys, sorted_keys
 from .text import fold
 
@@ -75,7 +76,6 @@ _SEEDS = np.frombuffer(b"".join(hashlib.sha256(f"reuse-minhash:{i}".encode()).di
                                 for i in range(NUM_PERM)), dtype="<u8").reshape(NUM_PERM, 2)
 _A = _SEEDS[:, 0] | np.uint64(1)  # odd multipliers
 _B = _SEEDS[:, 1].copy()
-_BASE = np.uint64(1_000_003)
 
 
 def normalise(text: str) -> str:
@@ -119,12 +119,7 @@ def signatures(norms: Sequence[str]) -> np.ndarray:
     if lengths.min() < SHINGLE:
         raise ValueError(f"a passage shorter than {SHINGLE} characters has no signature")
     codes = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    n = len(codes) - SHINGLE + 1
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(SHINGLE):
-            h = h * _BASE + codes[k:k + n]
-        h ^= h >> np.uint64(29)
+    h = window_hashes(codes, SHINGLE)
     ends = np.cumsum(lengths)
     starts = ends - lengths
     windows = lengths - SHINGLE + 1
