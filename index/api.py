@@ -188,6 +188,19 @@ class CatchUp:
         return notes
 
 
+def id_differences(where: str, truth: set[int], held: set[int]) -> list[str]:
+    """What ``check`` says of one index structure: passages it lacks, and entries the archive does not hold."""
+    problems = []
+    missing, stale = truth - held, held - truth
+    if missing:
+        problems.append(f"index: {len(missing)} passages missing from the {where} "
+                        f"(ids {', '.join(map(str, sorted(missing)[:5]))}…)")
+    if stale:
+        problems.append(f"index: {len(stale)} stale entries in the {where} that the archive does not hold "
+                        f"(ids {', '.join(map(str, sorted(stale)[:5]))}…)")
+    return problems
+
+
 def hit_json(hit: Hit, urls: Urls) -> dict:
     """A hit as ``search --json`` and ``/api/search`` print it."""
     start, end = hit.snippet

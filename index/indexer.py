@@ -37,7 +37,7 @@ from archive.store import Store
 from archive.text import fold
 
 from . import phrase
-from .api import CatchUp, SyncReport
+from .api import CatchUp, SyncReport, id_differences
 from .analysis import index_words
 from .schema import exists as whoosh_exists
 from .schema import live_pids, open_or_create
@@ -369,14 +369,7 @@ def check(store: Store) -> list[str]:
     elif truth:
         problems.append("index: the word index is missing (run 'archive reindex')")
     for name, ids in sets.items():
-        missing = truth - ids
-        stale = ids - truth
-        if missing:
-            problems.append(f"index: {len(missing)} passages missing from the {name} "
-                            f"(ids {', '.join(map(str, sorted(missing)[:5]))}…)")
-        if stale:
-            problems.append(f"index: {len(stale)} stale entries in the {name} that the archive does not hold "
-                            f"(ids {', '.join(map(str, sorted(stale)[:5]))}…)")
+        problems += id_differences(name, truth, set(ids))
     return problems
 
 

@@ -31,7 +31,7 @@ from archive.store import Store
 from archive.text import fold
 
 from ..analysis import index_words
-from ..api import CatchUp, SyncReport
+from ..api import CatchUp, SyncReport, id_differences
 from .cluster import (
     MAPPING_VERSION,
     ClusterError,
@@ -304,16 +304,7 @@ class ClusterIndex:
         if problem:
             return [f"index: {problem}"] if truth or index else []
         self.es.indices.refresh(index=index)
-        ids = set(self._call(all_ids, self.es, index, self.target))
-        problems = []
-        missing, stale = truth - ids, ids - truth
-        if missing:
-            problems.append(f"index: {len(missing)} passages missing from OpenSearch "
-                            f"(ids {', '.join(map(str, sorted(missing)[:5]))}…)")
-        if stale:
-            problems.append(f"index: {len(stale)} documents in OpenSearch that the archive does not hold "
-                            f"(ids {', '.join(map(str, sorted(stale)[:5]))}…)")
-        return problems
+        return id_differences("OpenSearch index", truth, set(self._call(all_ids, self.es, index, self.target)))
 
     def stats(self) -> dict:
         """Cluster health, the index's documents and size (primaries and replicas), passages pending."""
