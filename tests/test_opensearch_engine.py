@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -134,6 +135,18 @@ def _same(result) -> dict:
     return out
 
 
+@contextmanager
+def _both_engines(data, url, monkeypatch):
+    """The sample archive caught up in the cluster, and a backend of each engine over it."""
+    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", url)
+    engine_index(data)
+    with Store(data) as store:
+        assert not open_maintenance(store, OPENSEARCH).catch_up().error
+    with open_backend(Store(data, readonly=True), EngineConfig("local")) as local, \
+            open_backend(Store(data, readonly=True), OPENSEARCH) as cluster:
+        yield local, cluster
+
+
 @pytest.mark.parametrize("query", ['"发展"', '"工作" -"问题"', '("八项规定" OR "两个维护") "精神"', '"，"', '"10%"'])
 @pytest.mark.parametrize("kwargs", [{}, {"sort": "-year", "limit": 20}, {"group": "report", "limit": 5},
                                     {"sections": ["performance"], "kinds": ["述职报告"], "offset": 3}])
@@ -141,24 +154,14 @@ def test_phrase_answers_are_identical_in_both_engines(sample_archive, opensearch
                                                       query, kwargs):
     """Phrases score alike in both engines, so everything the API prints must be equal: hits in order, marks,
     snippets, totals, facets, report facets, the next cursor."""
-    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", opensearch_url)
-    engine_index(sample_archive)
-    with Store(sample_archive) as store:
-        assert not open_maintenance(store, OPENSEARCH).catch_up().error
-    with open_backend(Store(sample_archive, readonly=True), EngineConfig("local")) as local, \
-            open_backend(Store(sample_archive, readonly=True), OPENSEARCH) as cluster:
+    with _both_engines(sample_archive, opensearch_url, monkeypatch) as (local, cluster):
         assert _same(cluster.search(query, **kwargs)) == _same(local.search(query, **kwargs))
         assert cluster.ids(query) == local.ids(query)
 
 
 def test_word_answers_match_the_local_engine_as_sets(sample_archive, opensearch_url, monkeypatch):  # noqa: F811
     """Words rank by each engine's own BM25, so orders may differ; what matches, and every count, may not."""
-    monkeypatch.setenv("ARCHIVE_OPENSEARCH_URL", opensearch_url)
-    engine_index(sample_archive)
-    with Store(sample_archive) as store:
-        assert not open_maintenance(store, OPENSEARCH).catch_up().error
-    with open_backend(Store(sample_archive, readonly=True), EngineConfig("local")) as local, \
-            open_backend(Store(sample_archive, readonly=True), OPENSEARCH) as cluster:
+    with _both_engines(sample_archive, opensearch_url, monkeypatch) as (local, cluster):
         for query in ["招商引资", "党风廉政 建设", "经济 OR 民生 -疫情", "GDP", "两个维护"]:
             a, b = local.search(query, limit=0), cluster.search(query, limit=0)
             local_facets = {k: v for k, v in a.facets.items() if k not in AUTHOR}
