@@ -53,11 +53,18 @@ def sync(store: Store) -> ReuseSync:
         return done
     index = _index(store)
     reports = store.conn.execute(
-        "SELECT report_id, min(id), max(id) FROM passages WHERE id > ? GROUP BY report_id ORDER BY min(id)",
-        (low,)).fetchall()
-    # A report's passages are numbered from 1 and stored together, so passage n has id first + n - 1.
-    firsts = dict(store.conn.execute("SELECT report_id, min(id) - min(passage_no) FROM passages GROUP BY report_id"))
-    for report_id, first, last in reports:
+        "SELECT report_id, max(id) FROM passages WHERE id > ? GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
+    # A report's passages are numbered in order and stored together, so passage n has id offset + n: one
+    # lookup per report that is matched, not one per match.
+    offsets: dict[str, int] = {}
+
+    def offset(report_id: str) -> int:
+        if report_id not in offsets:
+            offsets[report_id] = store.conn.execute(
+                "SELECT min(id) - min(passage_no) FROM passages WHERE report_id = ?", (report_id,)).fetchone()[0]
+        return offsets[report_id]
+
+    for report_id, last in reports:
         rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? ORDER BY passage_no",
                                   (report_id,)).fetchall()
         ids = {no: pid for pid, no, _ in rows}
@@ -70,7 +77,7 @@ def sync(store: Store) -> ReuseSync:
             mine: dict[int, set[str]] = {}  # this report's passages → the other reports holding them
             theirs: set[int] = set()  # earlier passages this report holds too
             for m in matches:
-                other = firsts[m.other_report_id] + m.other_passage_no
+                other = offset(m.other_report_id) + m.other_passage_no
                 sim = round(float(m.similarity), 4)
                 pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
                 mine.setdefault(ids[m.passage_no], set()).add(m.other_report_id)

@@ -131,9 +131,8 @@ class FacetTable:
         one = np.full(int(reports.max()) + 1, len(ids), dtype=np.int64)
         one[reports] = np.arange(len(ids))  # some hit of each report (which one does not matter):
         counts = self.counts(ids[one[one < len(ids)]])  # it carries its report's year, kind and author
-        first = one
         width = len(self.values["section_type"]) + 1
-        cells = np.bincount(reports * width + self.section[ids], minlength=len(first) * width)
+        cells = np.bincount(reports * width + self.section[ids], minlength=len(one) * width)
         by_section = np.count_nonzero(cells.reshape(-1, width), axis=0)
         counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(self.values["section_type"])
                                   if by_section[i + 1]}
