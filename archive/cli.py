@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 import click
 
 from .errors import ArchiveError, UsageProblem
-from . import reused
+from . import copytext, reused
 from .importer import Importer, walk
 from .authorship import LEVELS, REGIONS, ROLES
 from .model import KINDS, SECTION_TYPES
@@ -114,6 +114,10 @@ def import_cmd(ctx, paths, as_json, workers, wait, verbose):
             summary = _run_import(store, paths, workers, progress=progress)
             if progress == "lines" and summary.added:
                 click.echo(f"importing: read {_read(summary)} files; finding reused passages and indexing…", err=True)
+            copies = copytext.sync(store)
+            if copies.passages:
+                notes.append(f"found {copies.passages} paragraphs only in near copies (searchable, marked as such)")
+            notes += [f"could not read a near copy again to index what only it holds: {u}" for u in copies.unreadable]
             found = reused.sync(store)
             if found.matches:
                 notes.append(f"found {found.matches} passages shared between reports in {found.seconds:.1f} s")

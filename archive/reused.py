@@ -51,9 +51,11 @@ def sync(store: Store) -> ReuseSync:
     low = mark(store)
     if store.max_passage_id() <= low:
         return done
+    top = store.max_passage_id()
     index = _index(store)
-    reports = store.conn.execute(
-        "SELECT report_id, max(id) FROM passages WHERE id > ? GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
+    # A report's own text only: a copy's passages (archive/copytext.py) are the report too, never reuse of it.
+    reports = store.conn.execute("SELECT report_id, max(id) FROM passages WHERE id > ? AND copy_id = 0 "
+                                 "GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
     # A report's passages are numbered in order and stored together, so passage n has id offset + n: one
     # lookup per report that is matched, not one per match.
     offsets: dict[str, int] = {}
@@ -61,12 +63,13 @@ def sync(store: Store) -> ReuseSync:
     def offset(report_id: str) -> int:
         if report_id not in offsets:
             offsets[report_id] = store.conn.execute(
-                "SELECT min(id) - min(passage_no) FROM passages WHERE report_id = ?", (report_id,)).fetchone()[0]
+                "SELECT min(id) - min(passage_no) FROM passages WHERE report_id = ? AND copy_id = 0",
+                (report_id,)).fetchone()[0]
         return offsets[report_id]
 
     for report_id, last in reports:
-        rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? ORDER BY passage_no",
-                                  (report_id,)).fetchall()
+        rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? AND copy_id = 0 "
+                                  "ORDER BY passage_no", (report_id,)).fetchall()
         ids = {no: pid for pid, no, _ in rows}
         matches = index.add(report_id, [(no, text) for _, no, text in rows])
         signatures = index.signatures_of(report_id)
@@ -94,6 +97,9 @@ def sync(store: Store) -> ReuseSync:
                 store.bump_facets_generation()
         done.reports += 1
         done.matches += len(pairs) // 2
+    if mark(store) < top:  # copies' passages above the last report's: looked at, nothing to find
+        with store.transaction():
+            store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(top),))
     done.seconds = time.monotonic() - started
     return done
 

@@ -25,6 +25,23 @@ from .model import ParsedReport
 
 SCHEMA_VERSION = 1
 
+#: The passages: a report's own text (copy_id 0), and the paragraphs found only in one of its near copies
+#: (copy_id: that copy; passage_no: the paragraph's number in the copy), so a search finds text a repost
+#: changed or added and leads to the report (archive/copytext.py).
+_PASSAGES = """
+CREATE TABLE IF NOT EXISTS {name} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(report_id),
+    passage_no INTEGER NOT NULL,
+    section_no INTEGER,
+    section_type TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    is_heading INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    copy_id INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (report_id, copy_id, passage_no)
+);"""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS reports (
@@ -69,17 +86,7 @@ CREATE TABLE IF NOT EXISTS sections (
     passage_no INTEGER NOT NULL,
     PRIMARY KEY (report_id, section_no)
 );
-CREATE TABLE IF NOT EXISTS passages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    report_id TEXT NOT NULL REFERENCES reports(report_id),
-    passage_no INTEGER NOT NULL,
-    section_no INTEGER,
-    section_type TEXT NOT NULL,
-    heading TEXT NOT NULL,
-    is_heading INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    UNIQUE (report_id, passage_no)
-);
+""" + _PASSAGES.format(name="passages") + """
 CREATE INDEX IF NOT EXISTS passages_type ON passages(section_type);
 -- Passage reuse (archive/reused.py): each passage's MinHash signature, and pairs of passages of different
 -- reports that are the same or near-identical, stored in both directions.
@@ -182,17 +189,19 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         if not readonly:
-            self._add_authorship_columns()
+            self._upgrade()
 
-    def _add_authorship_columns(self) -> None:
-        """An archive made before reports had role, level and region (and copies a truncated flag): add
-        them, the first derived from the stored text."""
+    def _upgrade(self) -> None:
+        """Bring an archive written by an earlier version up to date: passages that can belong to a copy,
+        copies' truncated flag, the report_types table filled, and reports' role, level and region (derived
+        from the stored text)."""
+        self._add_copy_column()
         if "truncated" not in {r[1] for r in self.conn.execute("PRAGMA table_info(copies)")}:
             self.conn.execute("ALTER TABLE copies ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
         if self.conn.execute("SELECT meta.value FROM meta WHERE key = 'report_types'").fetchone() is None:
             with self.transaction():
                 self.conn.execute("INSERT OR IGNORE INTO report_types SELECT DISTINCT section_type, report_id "
-                                  "FROM passages")
+                                  "FROM passages WHERE copy_id = 0")
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('report_types', '1')")
         if "role" in {r[1] for r in self.conn.execute("PRAGMA table_info(reports)")}:
             return
@@ -202,11 +211,34 @@ class Store:
             for report_id, title, title_derived in self.conn.execute(
                     "SELECT report_id, title, title_derived FROM reports").fetchall():
                 texts = [t for (t,) in self.conn.execute(
-                    "SELECT text FROM passages WHERE report_id = ? ORDER BY passage_no", (report_id,))]
+                    "SELECT text FROM passages WHERE report_id = ? AND copy_id = 0 ORDER BY passage_no",
+                    (report_id,))]
                 who = authorship.derive("" if title_derived else title, "\n".join(texts[:10])[:2000],
                                         "\n".join(texts[-4:]))
                 self.conn.execute("UPDATE reports SET role = ?, level = ?, region = ? WHERE report_id = ?",
                                   (who.role, who.level, who.region, report_id))
+
+    def _add_copy_column(self) -> None:
+        """Passages made before copies could hold any: rebuilt with ``copy_id`` (its uniqueness takes it in,
+        which SQLite cannot alter in place), keeping every id, so the index and the reuse data stay valid."""
+        if "copy_id" in {r[1] for r in self.conn.execute("PRAGMA table_info(passages)")}:
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")  # the reuse tables point at passages while it is swapped
+        try:
+            with self.transaction():
+                seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'passages'").fetchone()
+                self.conn.execute(_PASSAGES.format(name="passages_with_copies"))
+                self.conn.execute("INSERT INTO passages_with_copies (id, report_id, passage_no, section_no, "
+                                  "section_type, heading, is_heading, text) SELECT id, report_id, passage_no, "
+                                  "section_no, section_type, heading, is_heading, text FROM passages")
+                self.conn.execute("DROP TABLE passages")
+                self.conn.execute("ALTER TABLE passages_with_copies RENAME TO passages")
+                if seq:
+                    self.conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'passages'", seq)
+                self.conn.execute("CREATE INDEX IF NOT EXISTS passages_type ON passages(section_type)")
+                self.conn.execute("CREATE INDEX IF NOT EXISTS passages_type_report ON passages(section_type, report_id)")
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def close(self) -> None:
         self.conn.close()
@@ -319,6 +351,26 @@ class Store:
             db["copies"].insert({**copy, "report_id": report_id, "relation": relation,
                                  "similarity": round(similarity, 4)})
 
+    def near_copies_after(self, mark: int) -> list[dict]:
+        """Near copies with ids above ``mark``, in id order (whose own text ``copytext`` has yet to look at)."""
+        return list(self.db.query("SELECT * FROM copies WHERE relation = 'near' AND id > ? ORDER BY id", [mark]))
+
+    def own_passages(self, report_id: str) -> list[dict]:
+        """The report's own passages (not its copies'), in order, as stored."""
+        return list(self.db.query("SELECT passage_no, section_no, section_type, heading, is_heading, text "
+                                  "FROM passages WHERE report_id = ? AND copy_id = 0 ORDER BY passage_no",
+                                  [report_id]))
+
+    def add_copy_passages(self, report_id: str, copy_id: int, passages: list[dict], mark: int) -> None:
+        """Store the paragraphs found only in one copy, and move the mark past it, in one transaction."""
+        with self.transaction() as db:
+            db["passages"].insert_all({**p, "report_id": report_id, "copy_id": copy_id} for p in passages)
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('copy_text_mark', ?)", (str(mark),))
+
+    def copy_text_mark(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'copy_text_mark'").fetchone()
+        return int(row[0]) if row else 0
+
     # -- lookups used by the importer ---------------------------------------
 
     def known_copy(self, path: str, sha256: str) -> dict | None:
@@ -338,7 +390,8 @@ class Store:
 
     def body_text(self, report_id: str) -> str:
         """The passages joined as they were shingled (for verifying a near duplicate)."""
-        rows = self.conn.execute("SELECT text FROM passages WHERE report_id = ? ORDER BY passage_no", [report_id])
+        rows = self.conn.execute("SELECT text FROM passages WHERE report_id = ? AND copy_id = 0 ORDER BY passage_no",
+                                 [report_id])
         return "\n".join(r[0] for r in rows)
 
     # -- reading -----------------------------------------------------------
@@ -352,9 +405,10 @@ class Store:
     _INDEX_ROWS = ("SELECT p.id, p.text, p.report_id, p.section_type, r.year, r.kind FROM passages p "
                    "JOIN reports r ON r.report_id = p.report_id ")
     #: One passage as a search hit shows it: (id, report_id, title, year, kind, section_type, heading,
-    #: passage_no, text, role, level, region).
+    #: passage_no, text, role, level, region, copy_id: 0 for the report's own text, else the copy holding it).
     _HIT_ROWS = ("SELECT p.id, p.report_id, r.title, r.year, r.kind, p.section_type, p.heading, p.passage_no, "
-                 "p.text, r.role, r.level, r.region FROM passages p JOIN reports r ON r.report_id = p.report_id ")
+                 "p.text, r.role, r.level, r.region, p.copy_id FROM passages p "
+                 "JOIN reports r ON r.report_id = p.report_id ")
 
     def max_passage_id(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
@@ -385,11 +439,11 @@ class Store:
         return {r[0]: r for r in self._in(self._HIT_ROWS, ids)}
 
     def facet_rows(self, after: int, upto: int) -> list[tuple]:
-        """(id, section_type, year or 0, kind, the report's row number, characters, role, level, region) of
-        passages with ids in (after, upto]."""
+        """(id, section_type, year or 0, kind, the report's row number, characters, role, level, region,
+        copy_id) of passages with ids in (after, upto]."""
         return self.conn.execute(
             "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id, length(p.text), r.role, r.level, "
-            "r.region FROM passages p "
+            "r.region, p.copy_id FROM passages p "
             "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (after, upto)).fetchall()
 
     def _in(self, select: str, ids: list[int], tail: str = "") -> list[tuple]:
@@ -434,8 +488,12 @@ class Store:
             {**r, "is_heading": bool(r["is_heading"])}
             for r in self.db.query(
                 "SELECT passage_no, section_type, heading, is_heading, text FROM passages "
-                "WHERE report_id = ? ORDER BY passage_no", [report_id])
+                "WHERE report_id = ? AND copy_id = 0 ORDER BY passage_no", [report_id])
         ]
+        only = dict(self.conn.execute("SELECT copy_id, count(*) FROM passages WHERE report_id = ? AND copy_id != 0 "
+                                      "GROUP BY copy_id", (report_id,)).fetchall())
+        for c in obj["copies"]:
+            c["passages_only_here"] = only.get(c["copy_id"], 0)
         obj["provenance"] = self.provenance(report_id)
         reuse = self.passage_reuse(report_id)
         for p in obj["passages"]:
@@ -555,7 +613,8 @@ class Store:
             "copies_exact": one("SELECT count(*) FROM copies WHERE relation = 'exact'"),
             "copies_near": one("SELECT count(*) FROM copies WHERE relation = 'near'"),
             "sections": one("SELECT count(*) FROM sections"),
-            "passages": one("SELECT count(*) FROM passages"),
+            "passages": one("SELECT count(*) FROM passages"),  # what the index holds: both kinds
+            "copy_passages": one("SELECT count(*) FROM passages WHERE copy_id != 0"),
             "characters": one("SELECT coalesce(sum(chars), 0) FROM reports"),
             "db_bytes": self.db_path.stat().st_size if self.db_path.exists() else 0,
         }
@@ -601,10 +660,11 @@ def _current(conn: sqlite3.Connection) -> bool:
     """Whether an archive holds every table and column this version reads."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     columns = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
+    columns |= {"passages." + r[1] for r in conn.execute("PRAGMA table_info(passages)")}
     copies = {r[1] for r in conn.execute("PRAGMA table_info(copies)")}
     typed = conn.execute("SELECT 1 FROM meta WHERE key = 'report_types'").fetchone() if "meta" in tables else None
     return ({"passage_reuse", "reuse_signatures", "reuse_counts", "report_fields", "report_types"} <= tables
-            and "role" in columns and "truncated" in copies and typed is not None)
+            and "role" in columns and "passages.copy_id" in columns and "truncated" in copies and typed is not None)
 
 
 def open_store(root: str | os.PathLike | None, *, readonly: bool = False) -> Store:

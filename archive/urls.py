@@ -24,5 +24,9 @@ class Urls:
         # Ids are hex digests: quoting them is needed only for ids that are not (a percent of an export's time).
         return f"{self.base}/r/{report_id if report_id.isalnum() and report_id.isascii() else quote(report_id, safe='')}"
 
-    def passage(self, report_id: str, passage_no: int) -> str:
+    def passage(self, report_id: str, passage_no: int, copy_id: int = 0) -> str:
+        """A passage of the report's text; or, with ``copy_id``, a paragraph found only in that near copy
+        (shown where the copy diff sets it beside the kept text)."""
+        if copy_id:
+            return f"{self.report(report_id)}/copies/{int(copy_id)}/diff#c{int(passage_no)}"
         return f"{self.report(report_id)}#p{int(passage_no)}"

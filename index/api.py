@@ -78,6 +78,9 @@ class Hit:
     role: str | None = None
     level: str | None = None
     region: str | None = None
+    #: 0: the report's own text. Otherwise the near copy (its id) that alone holds this paragraph; its
+    #: ``passage_no`` is then the paragraph's number in that copy.
+    copy_id: int = 0
 
 
 @dataclass
@@ -207,8 +210,8 @@ def hit_json(hit: Hit, urls: Urls) -> dict:
     return {"report_id": hit.report_id, "title": hit.title, "year": hit.year, "kind": hit.kind,
             "section_type": hit.section_type, "section_heading": hit.section_heading, "passage_no": hit.passage_no,
             "text": hit.text, "snippet_html": snippet_html(hit.text, hit.marks, start, end),
-            "url": urls.passage(hit.report_id, hit.passage_no), "role": hit.role, "level": hit.level,
-            "region": hit.region}
+            "url": urls.passage(hit.report_id, hit.passage_no, hit.copy_id), "role": hit.role, "level": hit.level,
+            "region": hit.region, "copy_id": hit.copy_id or None}
 
 
 def result_json(result: SearchResult, urls: Urls) -> dict:
@@ -233,7 +236,10 @@ def result_json(result: SearchResult, urls: Urls) -> dict:
 
 
 #: The columns of an export, in order (CSV header and JSON-lines keys).
-EXPORT_FIELDS = ("report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text", "url")
+#: The contract's columns, then ``copy_id``: empty for the report's text, else the near copy that alone holds the
+#: paragraph (its ``passage_no`` numbers it in that copy).
+EXPORT_FIELDS = ("report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text", "url",
+                 "copy_id")
 EXPORT_FORMATS = ("csv", "jsonl")
 #: Passages read back from the archive at a time while exporting: memory stays flat however many match.
 EXPORT_CHUNK = 5000
@@ -245,8 +251,8 @@ def export_rows(store: Store, ids: list[int], urls: Urls) -> Iterator[tuple]:
         chunk = ids[i:i + EXPORT_CHUNK]
         rows = store.hit_rows(chunk)
         for pid in chunk:
-            _, rid, title, year, kind, stype, heading, no, text = rows[pid][:9]
-            yield rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no)
+            _, rid, title, year, kind, stype, heading, no, text, _, _, _, copy_id = rows[pid]
+            yield rid, title, year, kind, stype, heading, no, text, urls.passage(rid, no, copy_id), copy_id or None
 
 
 def export_text(rows: Iterable[tuple], fmt: str, fields: tuple[str, ...] = EXPORT_FIELDS) -> Iterator[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from archive import reused
+from archive import copytext, reused
 from archive.cli import Hooks, echo_json, opened_store
 from archive.authorship import LEVELS
 from archive.model import KINDS, SECTION_TYPES
@@ -109,11 +109,12 @@ def search(ctx, query, limit, offset, sort, after, group, as_json, base_url, **f
         label = SECTION_TYPES.get(hit.section_type, hit.section_type)
         click.echo()
         click.secho(f"{n}. {hit.title}", bold=True, nl=False)
-        click.echo(f"  {hit.year or '年份不详'} · {hit.kind} · {label} · 第{hit.passage_no}段")
+        place = f"仅见于副本 {hit.copy_id} · 副本第{hit.passage_no}段" if hit.copy_id else f"第{hit.passage_no}段"
+        click.echo(f"  {hit.year or '年份不详'} · {hit.kind} · {label} · {place}")
         if hit.section_heading:
             click.echo(f"   {hit.section_heading}")
         click.echo("   " + terminal_snippet(hit))
-        click.echo(f"   {urls.passage(hit.report_id, hit.passage_no)}")
+        click.echo(f"   {urls.passage(hit.report_id, hit.passage_no, hit.copy_id)}")
     if result.total:
         click.echo()
         for facet, counts in result.facets.items():
@@ -143,8 +144,11 @@ def reindex(ctx):
     """Rebuild the derived data from the SQLite archive: the passages' reuse, then the search index."""
     with opened_store(ctx) as store:
         with store.writer_lock(wait=3600):
+            copies = copytext.sync(store)  # an archive from before copies had passages gets them now
             found = reused.rebuild(store)
             report = open_maintenance(store).rebuild()
+    if copies.passages:
+        click.echo(f"found {copies.passages} paragraphs only in near copies")
     click.echo(f"found {found.matches} passages shared between reports in {found.seconds:.1f} s")
     click.echo(f"indexed {report.added} passages in {report.seconds:.1f} s")
 

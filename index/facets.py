@@ -38,6 +38,9 @@ class FacetTable:
     chars: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
     #: Other reports holding each passage (or a near-identical one): what hiding boilerplate filters on.
     reused: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int32))
+    #: Paragraphs found only in a near copy: searched, but not the report's text again (trends leave them out,
+    #: and their characters are not counted in a year's text).
+    copied: np.ndarray = field(default_factory=lambda: np.zeros(1, bool))
     #: Each coded facet's values by code - 1: its vocabulary, then any value met that it lacks.
     values: dict[str, list[str]] = field(default_factory=lambda: {f: list(v) for f, v in CODED.items()})
     generation: int = 0  # the store's facets_generation these arrays were loaded at
@@ -61,10 +64,10 @@ class FacetTable:
         size = top + 1
         for facet, old in list(self.codes.items()):
             self.codes[facet] = _grown(old, size)
-        for name in ("year", "report", "chars", "reused"):
+        for name in ("year", "report", "chars", "reused", "copied"):
             setattr(self, name, _grown(getattr(self, name), size))
         lookups = {f: {v: i + 1 for i, v in enumerate(vals)} for f, vals in self.values.items()}
-        for pid, stype, year, kind, report, chars, role, level, region in rows:
+        for pid, stype, year, kind, report, chars, role, level, region, copy_id in rows:
             for facet, value in (("section_type", stype if stype in lookups["section_type"] else "other"),
                                  ("kind", kind), ("role", role), ("level", level), ("region", region)):
                 if value is None:
@@ -76,7 +79,8 @@ class FacetTable:
                 self.codes[facet][pid] = code
             self.year[pid] = year
             self.report[pid] = report
-            self.chars[pid] = chars
+            self.chars[pid] = 0 if copy_id else chars
+            self.copied[pid] = bool(copy_id)
         for pid, others in reused.counts(store, self.top, top):
             self.reused[pid] = others
         self.top = top

@@ -315,7 +315,7 @@ class Searcher(Answers):
             series = []
             for text, tree in zip(texts, trees):
                 pids, _ = self._eval(tree)
-                pids = pids[table.mask(pids, wanted)]
+                pids = pids[table.mask(pids, wanted) & ~table.copied[pids]]  # the archive's text, not a copy's again
                 found, passages, reports = table.by_year(pids)
                 at = {int(y): i for i, y in enumerate(found.tolist())}
                 p = np.array([passages[at[y]] if y in at else 0 for y in axis], dtype=np.int64)
@@ -363,8 +363,8 @@ class Searcher(Answers):
         rows = self.store.hit_rows(page)
         hits = []
         for pid in page:
-            _, rid, title, year, kind, stype, heading, no, text, role, level, region = rows[pid]
+            _, rid, title, year, kind, stype, heading, no, text, role, level, region, copy_id = rows[pid]
             found = spans(text, needles)
             hits.append(Hit(rid, title, year, kind, stype, heading, no, text, found,
-                            window(text, found, SNIPPET_WIDTH), round(scores[pid], 4), role, level, region))
+                            window(text, found, SNIPPET_WIDTH), round(scores[pid], 4), role, level, region, copy_id))
         return hits

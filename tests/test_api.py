@@ -9,7 +9,7 @@ import pytest
 from archive.text import fold
 
 HIT_KEYS = {"report_id", "title", "year", "kind", "section_type", "section_heading", "passage_no", "text",
-            "snippet_html", "url", "role", "level", "region"}
+            "snippet_html", "url", "role", "level", "region", "copy_id"}
 REPORT_KEYS = {"report_id", "title", "year", "kind", "copies", "sections", "passages"}
 COPY_KEYS = {"copy_id", "path", "encoding", "sha256", "imported_at", "source_url"}
 

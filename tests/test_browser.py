@@ -190,6 +190,23 @@ def test_browser_hit_lands_on_marked_passage(watched, base_url):
     assert target.evaluate("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }")
 
 
+def test_browser_text_only_in_a_repost_leads_to_the_copy_diff(watched, base_url, db):
+    page = watched.page
+    search_from_home(page, base_url, '"亿元以上项目68个"')  # the repost says 68 where the kept text says 63
+    assert total(page) == 1
+    place = page.locator(".report-hit .copy-only")
+    copy_id = db.execute("SELECT id FROM copies WHERE relation = 'near' AND path LIKE "
+                         "'%commerce_bureau_director_shuzhi_repost%'").fetchone()[0]
+    assert place.inner_text().startswith(f"仅见于副本 {copy_id}")
+    with page.expect_navigation():
+        page.locator(".report-hit a.where").first.click()
+    assert re.search(rf"/copies/{copy_id}/diff#c\d+$", page.url)
+    target = page.locator(":target")
+    assert "changed" in target.get_attribute("class") and "亿元以上项目6" in target.inner_text()
+    assert target.locator("ins.figure").first.inner_text() == "8"
+    assert target.evaluate("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }")
+
+
 def test_browser_cite_permalink_lands_on_same_passage(watched, base_url, db):
     rid, n = db.execute("SELECT report_id, passage_no FROM passages WHERE is_heading = 0 "
                         "ORDER BY length(text) DESC LIMIT 1").fetchone()
@@ -271,6 +288,7 @@ def test_browser_layout_fits_and_screenshots(browser, base_url, db, width):
             "reuse": (f"{base_url}/r/{wang}/reuse", True),
             "boilerplate": (f"{base_url}/boilerplate", True),
             "copy-diff": (f"{base_url}/r/{near_rid}/copies/{near_copy}/diff", True),
+            "copy-only-hit": (f"{base_url}/?q=%22%E4%BA%BF%E5%85%83%E4%BB%A5%E4%B8%8A%E9%A1%B9%E7%9B%AE68%E4%B8%AA%22", True),
             "trend": (f"{base_url}/trend?q=%E5%B7%A5%E4%BD%9C&q=%22%E5%BB%89%E6%B4%81%22&q=%E6%8B%9B%E5%95%86%E5%BC%95%E8%B5%84", True),
             "report-stepper": (f"{base_url}/r/{rid}{query}&m=1#m1", False),
             "empty-with-filters": (f"{base_url}/{query}&year=2019&kind=%E6%94%BF%E5%BA%9C%E5%B7%A5%E4%BD%9C%E6%8A%A5%E5%91%8A", True),

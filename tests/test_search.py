@@ -206,7 +206,7 @@ def test_export_jsonl_and_csv(mini):
     csv_out = run("export", '"招商"', "--format", "csv", data=mini).output
     assert csv_out.startswith("\ufeffreport_id,title,year,kind,section_type")
     assert run("export", '"没有这个短语"', "--format", "csv", data=mini).stdout_bytes == \
-        "\ufeffreport_id,title,year,kind,section_type,section_heading,passage_no,text,url\r\n".encode()
+        "\ufeffreport_id,title,year,kind,section_type,section_heading,passage_no,text,url,copy_id\r\n".encode()
 
 
 def test_a_long_lived_searcher_counts_and_scores_words_anew_after_an_import(tmp_path):

@@ -791,6 +791,12 @@ def test_copy_diff_marks_the_changed_figure_of_a_repost(client, db):
     assert "<del>加快</del><ins>逐步</ins>" in markup
     assert re.search(r"改动 \d+ 段（其中 <strong>\d+</strong> 处数字不同）", markup)
     assert client.get(f"/r/{rid}/copies/999999/diff").status_code == 404
+    # Text only the repost holds is found, says so, and links to its row in this diff.
+    page = get(client, "/?q=%22%E4%BA%BF%E5%85%83%E4%BB%A5%E4%B8%8A%E9%A1%B9%E7%9B%AE68%E4%B8%AA%22&view=passages")
+    link = re.search(r'<h2><a href="([^"]+)">', page).group(1)
+    assert f"仅见于副本 {copy_id}" in page and link.startswith(f"/r/{rid}/copies/{copy_id}/diff#c")
+    assert f'id="{link.rsplit("#", 1)[1]}"' in markup
+    assert "68个" not in "".join(p["text"] for p in client.get(f"/api/reports/{rid}").get_json()["passages"])
 
 
 def test_a_copy_from_behind_a_paywall_is_marked_incomplete(client, db):

@@ -56,6 +56,15 @@ def hit_snippet_html(hit: Hit) -> Markup:
     return Markup(snippet_html(hit.text, hit.marks, *hit.snippet))
 
 
+@bp.app_template_filter("hit_href")
+def hit_href(hit: Hit, q: str = "") -> str:
+    """Where a hit leads: its passage in the report (the query marked), or, for a paragraph found only in a
+    near copy, that paragraph in the copy's diff against the kept text."""
+    if hit.copy_id:
+        return url_for("views.copy_diff", report_id=hit.report_id, copy_id=hit.copy_id, _anchor=f"c{hit.passage_no}")
+    return url_for("views.report", report_id=hit.report_id, q=q or None, _anchor=f"p{hit.passage_no}")
+
+
 @bp.app_template_filter("basename")
 def basename(path: str) -> str:
     return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path

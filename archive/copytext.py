@@ -1,0 +1,73 @@
+"""Text found only in a near copy, kept as passages of the report so a search finds it.
+
+A repost that says 68 projects where the kept text says 63 is one report
+(dedupe links it as a near copy), but a reader searching for "亿元以上项目68个"
+must still be led to it. So each paragraph of a near copy that the kept text
+does not hold (changed or added, as the copy diff aligns them) is stored as a
+passage with the copy's id and its number in the copy. Those passages are
+indexed and searched like any other, and nothing else counts them as the
+report's text: the report object, dedupe, reuse, trends and compare read the
+report's own passages only.
+
+Kept like reuse: a high-water mark (``meta.copy_text_mark``, the largest copy
+id looked at) and one transaction per copy, run after every import, so an
+archive imported before copies had passages gets them at its next import or
+``archive reindex``, and a killed run carries on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import copydiff
+from .errors import InputError, NotFound
+from .importer import reread
+from .store import Store
+
+
+@dataclass
+class CopyTextSync:
+    copies: int = 0  # near copies looked at
+    passages: int = 0  # paragraphs found only in them, stored
+    unreadable: list[str] = field(default_factory=list)  # copies whose bytes could not be read again here
+    seconds: float = 0.0
+
+
+def only_in_copy(kept: list[dict], copy: list[str]) -> list[dict]:
+    """The copy's paragraphs the kept passages lack, as passage rows: numbered as in the copy, placed in
+    the section of the kept passage they stand beside (a changed paragraph: its original's; an added one:
+    the kept passage before it). A paragraph the kept text holds elsewhere (moved) is not new text."""
+    by_no = {p["passage_no"]: p for p in kept}
+    texts = {p["text"] for p in kept}
+    out: list[dict] = []
+    beside = kept[0] if kept else None
+    for row in copydiff.diff([(p["passage_no"], p["text"]) for p in kept], copy):
+        if row.kept_no is not None:
+            beside = by_no[row.kept_no]
+        if row.kind not in ("changed", "copy_only") or not row.copy.strip() or row.copy in texts:
+            continue
+        place = beside or {"section_no": None, "section_type": "other", "heading": "", "is_heading": 0}
+        out.append({"passage_no": row.copy_no, "section_no": place["section_no"],
+                    "section_type": place["section_type"], "heading": place["heading"],
+                    "is_heading": int(bool(place["is_heading"]) and row.kind == "changed"), "text": row.copy})
+    return out
+
+
+def sync(store: Store) -> CopyTextSync:
+    """Store what every near copy above the mark holds that its report does not. The caller holds the
+    writer lock."""
+    started = time.monotonic()
+    done = CopyTextSync()
+    for copy in store.near_copies_after(store.copy_text_mark()):
+        try:
+            paragraphs = reread(store, copy)
+        except (InputError, NotFound) as exc:  # a converter missing here, say: the copy stays linked
+            done.unreadable.append(f"{copy['path']}: {exc}")
+            paragraphs = []
+        found = only_in_copy(store.own_passages(copy["report_id"]), paragraphs) if paragraphs else []
+        store.add_copy_passages(copy["report_id"], copy["id"], found, mark=copy["id"])
+        done.copies += 1
+        done.passages += len(found)
+    done.seconds = time.monotonic() - started
+    return done
