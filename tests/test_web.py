@@ -785,7 +785,9 @@ def test_who_wrote_it_facets_filter_show_and_correct(sample_copy):
 def test_copy_diff_marks_the_changed_figure_of_a_repost(client, db):
     rid, copy_id = db.execute("SELECT report_id, id FROM copies WHERE relation = 'near' AND path LIKE "
                               "'%commerce_bureau_director_shuzhi_repost%'").fetchone()
-    assert f"/r/{rid}/copies/{copy_id}/diff" in get(client, f"/r/{rid}")
+    report_page = get(client, f"/r/{rid}")
+    assert f"/r/{rid}/copies/{copy_id}/diff" in report_page and f"副本 {copy_id} · " in report_page
+    assert re.search(r"（\d+ 段仅见于这份副本，可检索）", report_page)
     markup = get(client, f"/r/{rid}/copies/{copy_id}/diff")
     assert '<del class="figure">3</del><ins class="figure">8</ins>' in markup  # 63 → 68 projects
     assert "<del>加快</del><ins>逐步</ins>" in markup
