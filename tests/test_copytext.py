@@ -32,6 +32,9 @@ def test_a_copy_with_nothing_new_adds_nothing_and_a_moved_paragraph_is_not_new()
     assert only_in_copy(KEPT, same) == []
     moved = [same[1], same[0], same[2], same[3]]
     assert only_in_copy(KEPT, moved) == []
+    # A repost's formatting is not new wording: a stop after the greeting, two paragraphs joined, spaces.
+    reformatted = ["各位领导、同志们：.", same[1] + same[2], "以上 报告，请予评议。"]
+    assert only_in_copy(KEPT, reformatted) == []
 
 
 def _repost_inbox(tmp_path):

@@ -56,6 +56,11 @@ def test_seeds_with_altered_copies_make_exactly_five_reports(shared, tmp_path):
     db = sqlite3.connect(data / "archive.db")
     assert db.execute("SELECT count(*) FROM passages WHERE text LIKE '%paid%' OR text LIKE '%字号%'").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM copies").fetchone()[0] == 20
+    # What the reposts changed ("的" → "地", "工作" → "事业") is kept, searchable, as text only that copy holds;
+    # nothing else of them is (their chrome is cleaned away, the rest is the kept text).
+    only = db.execute("SELECT c.path, p.text FROM passages p JOIN copies c ON c.id = p.copy_id").fetchall()
+    assert {os.path.basename(path) for path, _ in only} == {n for n in origin if "repost" in n}
+    assert len(only) <= 2 * 5 and all("地" in text or "事业" in text for _, text in only)
 
 
 def test_corpus_imports_end_to_end(shared, corpus_archive):
@@ -76,6 +81,9 @@ def test_corpus_imports_end_to_end(shared, corpus_archive):
     assert len(out["added"]) == 5 + 122
     leftovers = "text LIKE '%Public domain%' OR text LIKE '%维基文库%' OR text LIKE '%【字号%' OR text = '下载'"
     assert db.execute(f"SELECT count(*) FROM passages WHERE {leftovers}").fetchone()[0] == 0
+    # The reposts differ from the kept text in formatting only (stops after headings, paragraphs joined):
+    # none of their paragraphs is new wording, so none is searchable a second time.
+    assert db.execute("SELECT count(*) FROM passages WHERE copy_id != 0").fetchone()[0] == 0
     check = run("check", data=data)
     assert check.exit_code == 0, check.output
 
