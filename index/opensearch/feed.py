@@ -11,6 +11,19 @@ the hole (documents at or below the mark fewer than the archive's
 passages there), indexes what is missing, and goes on from the mark.
 Documents are keyed by passage id, so sending one twice replaces it.
 
+What a document copies from the archive can change after it was sent: a
+later import makes an earlier passage reused by one more report, and a
+correction or reclassifying changes a report's values in place. The
+documents are sent again whole, since an OpenSearch update rebuilds a
+document from its ``_source``, which leaves out the analysed ``chars`` and
+``words``. Which ones is read from the archive, not guessed: the index's
+``_meta`` records the reuse mark and epoch and the last report edit its
+documents reflect (``archive_state``), and the next sync sends again the
+passages ``reused.changed`` names whose stored count differs, and every
+passage of the reports edited since. That state is written after the
+documents, so a sync killed in between sends them again; ``catch_up`` and
+``check`` see an index whose state is behind the archive's.
+
 ``rebuild`` builds a new index beside the one readers use (no replicas and
 no refresh while it fills), then moves the alias to it in one atomic
 request and deletes the old one; a rebuild killed half-way leaves an
@@ -25,24 +38,29 @@ import time
 from collections import deque
 from pathlib import Path
 
+from archive import reused
 from archive.errors import ArchiveError, Busy
 from archive.proc import default_workers, die_with_parent
 from archive.store import Store
 from archive.text import fold
 
 from ..analysis import index_words
-from ..api import CatchUp, SyncReport, id_differences
+from ..api import MAX_HIDE_COMMON, CatchUp, SyncReport, id_differences
 from .cluster import (
     MAPPING_VERSION,
     ClusterError,
     Target,
     alias_file,
     all_ids,
+    answered,
     client,
     current_index,
+    index_meta,
     index_version,
     mapping,
+    record_state,
     shard_settings,
+    stream,
     unreachable,
 )
 
@@ -54,33 +72,63 @@ PARALLEL_FROM = 3000
 ATTEMPTS = 8
 BACKOFF = 0.5
 MAX_WAIT = 30.0
+#: Reuse counts are stored up to this: a passage held by this many other reports is hidden at every
+#: ``hide_common`` the API takes, so one held by ever more reports need not be sent again for each.
+REUSE_CAP = MAX_HIDE_COMMON - 1
 
 
-def document(hit_row: tuple, facet_row: tuple) -> dict:
+def document(hit_row: tuple, facet_row: tuple, reused_by: int = 0) -> dict:
     """One passage as the index holds it (``hit_row`` from ``Store.hit_rows``, ``facet_row`` from
-    ``Store.facet_rows``)."""
+    ``Store.facet_rows``, ``reused_by`` other reports holding it, from ``reused.counts``)."""
     pid, report_id, title, year, kind, section_type, heading, passage_no, text = hit_row[:9]
+    role, level, region = facet_row[6:9]
     folded = fold(text)
     return {"pid": pid, "report": facet_row[4], "report_id": report_id, "title": title, "year": year or 0,
             "unknown_year": 0 if year else 1, "kind": kind, "section_type": section_type, "heading": heading,
-            "passage_no": passage_no, "length": facet_row[5], "text": text, "chars": folded,
+            "passage_no": passage_no, "length": facet_row[5], "role": role, "level": level, "region": region,
+            "reused": min(reused_by, REUSE_CAP), "text": text, "chars": folded,
             "words": " ".join(index_words(folded))}
 
 
-def rows_of(store: Store, ids: list[int]) -> list[tuple[tuple, tuple]]:
-    """(hit row, facet row) of passages ``ids`` (ascending), read through the store's read API."""
+def rows_of(store: Store, ids: list[int]) -> list[tuple[tuple, tuple, int]]:
+    """(hit row, facet row, reuse count) of passages ``ids`` (ascending, however far apart), read through
+    the store's read API."""
     hits = store.hit_rows(ids)
-    facets = {row[0]: row for row in store.facet_rows(ids[0] - 1, ids[-1])}
-    return [(hits[pid], facets[pid]) for pid in ids if pid in hits and pid in facets]
+    facets = {row[0]: row for row in store.facet_rows_of(ids)}
+    counts = reused.counts_of(store, ids)
+    return [(hits[pid], facets[pid], counts.get(pid, 0)) for pid in ids if pid in hits and pid in facets]
 
 
-def analyse(rows: list[tuple[tuple, tuple]]) -> list[dict]:
+def analyse(rows: list[tuple[tuple, tuple, int]]) -> list[dict]:
     """The CPU-bound part (folding, jieba): pure, so worker processes run it."""
-    return [document(hit, facet) for hit, facet in rows]
+    return [document(*row) for row in rows]
 
 
 def documents(store: Store, ids: list[int]) -> list[dict]:
     return analyse(rows_of(store, ids))
+
+
+def archive_state(store: Store) -> dict:
+    """How far the archive's changes in place have gone: the reuse epoch and mark (``archive.reused``) and
+    the last report edit (``Store.edited_reports``). An index's ``_meta`` holds the state its documents
+    reflect (``followed``)."""
+    return {"reuse_epoch": reused.epoch(store), "reuse_mark": reused.mark(store), "last_edit": store.last_edit()}
+
+
+def followed(meta: dict) -> dict:
+    """The archive state an index's ``_meta`` records (a key it lacks: never followed)."""
+    return {"reuse_epoch": meta.get("reuse_epoch", -1), "reuse_mark": meta.get("reuse_mark", 0),
+            "last_edit": meta.get("last_edit", 0)}
+
+
+def counts_behind(held: dict, now: dict) -> bool:
+    """Whether reuse counts moved after the documents were sent. A copy of the record older than the index
+    (a web host's backup) is not ahead of it, and never sends older values."""
+    return (now["reuse_epoch"], now["reuse_mark"]) > (held["reuse_epoch"], held["reuse_mark"])
+
+
+def edits_behind(held: dict, now: dict) -> bool:
+    return now["last_edit"] > held["last_edit"]
 
 
 def _worker_init() -> None:
@@ -155,9 +203,10 @@ class ClusterIndex:
         return self._call(current_index, self.es, self.target.alias)
 
     def _create(self, *, building: bool) -> str:
-        """A new, empty index (while ``building``: no replicas, no refresh, the alias not moved yet)."""
+        """A new, empty index (while ``building``: no replicas, no refresh, the alias not moved yet), whose
+        documents will be read from the archive as it is now (the caller holds the writer lock)."""
         shards, replicas = shard_settings()
-        body = mapping(shards, 0 if building else replicas)
+        body = mapping(shards, 0 if building else replicas, archive_state(self.store))
         if building:
             body["settings"]["index"]["refresh_interval"] = "-1"
         name = self.target.new_index_name()
@@ -171,32 +220,36 @@ class ClusterIndex:
     def _count_upto(self, index: str, mark: int) -> int:
         return self.es.count(index=index, body={"query": {"range": {"pid": {"lte": mark}}}})["count"]
 
-    def _send(self, index: str, chunks, todo: int, report: SyncReport) -> None:
-        """Analyse and bulk-index chunks of passage ids, in order. With ``PARALLEL_FROM`` passages or more to
-        do, worker processes (one per core) fold and segment while this process reads the archive and sends
-        bulk requests (SQLite stays in this thread); a few chunks are in flight, so memory stays flat."""
+    def _send(self, index: str, chunks, todo: int) -> int:
+        """Analyse and bulk-index chunks of passage ids, in order; how many were sent. With ``PARALLEL_FROM``
+        passages or more to do, worker processes (one per core) fold and segment while this process reads
+        the archive and sends bulk requests (SQLite stays in this thread); a few chunks are in flight, so
+        memory stays flat."""
+        sent = 0
         workers = default_workers() if todo >= PARALLEL_FROM else 1
         if workers <= 1:
             for ids in chunks:
                 bulk(self.es, index, documents(self.store, ids), self.target)
-                report.added_words += len(ids)
-            report.added_phrase = report.added_words
-            return
+                sent += len(ids)
+            return sent
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
             in_flight: deque = deque()
 
-            def finish_one() -> None:
+            def finish_one() -> int:
                 ids, pending = in_flight.popleft()
                 bulk(self.es, index, pending.get(), self.target)
-                report.added_words += len(ids)
+                return len(ids)
 
             for ids in chunks:
                 in_flight.append((ids, pool.apply_async(analyse, (rows_of(self.store, ids),))))
                 while len(in_flight) > 2 * workers:
-                    finish_one()
+                    sent += finish_one()
             while in_flight:
-                finish_one()
-        report.added_phrase = report.added_words
+                sent += finish_one()
+        return sent
+
+    def _send_ids(self, index: str, ids: list[int]) -> int:
+        return self._send(index, (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)), len(ids))
 
     def _above(self, mark: int):
         """Chunks of the ids of passages above ``mark``, ascending."""
@@ -207,7 +260,8 @@ class ClusterIndex:
             last = ids[-1]
 
     def _feed(self, index: str, above: int, report: SyncReport) -> None:
-        self._send(index, self._above(above), self.store.passage_count(after=above), report)
+        report.added_words += self._send(index, self._above(above), self.store.passage_count(after=above))
+        report.added_phrase = report.added_words
 
     def _fill_holes(self, index: str, mark: int, report: SyncReport) -> None:
         """Passages at or below the mark that a killed sync did not finish: index the missing ones."""
@@ -216,7 +270,50 @@ class ClusterIndex:
             return
         held = set(all_ids(self.es, index, self.target))
         missing = sorted(pid for pid in self.store.passage_ids() if pid <= mark and pid not in held)
-        self._send(index, (missing[i:i + CHUNK] for i in range(0, len(missing), CHUNK)), len(missing), report)
+        report.added_words += self._send_ids(index, missing)
+        report.added_phrase = report.added_words
+
+    def _indexed_counts(self, index: str, ids: list[int]) -> dict[int, int]:
+        """The reuse count each of these documents holds (documents the index lacks are absent)."""
+        out: dict[int, int] = {}
+        for i in range(0, len(ids), CHUNK):
+            part = [str(pid) for pid in ids[i:i + CHUNK]]
+            answer = self.es.search(index=index, body={"query": {"ids": {"values": part}}, "size": len(part),
+                                                      "_source": ["reused"]})
+            out.update((int(h["_id"]), h["_source"].get("reused", 0))
+                       for h in answered(answer, self.target)["hits"]["hits"])
+        return out
+
+    def _moved_counts(self, index: str, held: dict, now: dict) -> set[int]:
+        """Passages whose reuse count in the index is not the archive's: among those ``reused.changed`` names
+        since the index's mark, or, in a new epoch (every match found again), among every passage reused
+        in the archive or in the index."""
+        if now["reuse_epoch"] == held["reuse_epoch"]:
+            truth = dict(reused.changed(self.store, held["reuse_mark"], now["reuse_mark"]))
+            indexed = self._indexed_counts(index, sorted(truth))
+        else:
+            truth = dict(reused.counts(self.store, 0, self.store.max_passage_id()))
+            body = {"query": {"range": {"reused": {"gt": 0}}}, "sort": [{"pid": "asc"}], "_source": False,
+                    "docvalue_fields": ["reused"]}
+            indexed = {int(h["_id"]): h["fields"]["reused"][0] for h in stream(self.es, index, body, self.target)}
+            indexed |= self._indexed_counts(index, sorted(truth.keys() - indexed.keys()))
+        return {pid for pid in truth.keys() | indexed.keys() if min(truth.get(pid, 0), REUSE_CAP) != indexed.get(pid)}
+
+    def _follow(self, index: str, report: SyncReport) -> None:
+        """Send again the documents whose values moved in the archive after they were sent (reuse counts,
+        reports edited in place), then record in the index the state they now reflect."""
+        held, now = followed(self._call(index_meta, self.es, index)), archive_state(self.store)
+        state, again = dict(held), set()
+        if counts_behind(held, now):
+            again |= self._moved_counts(index, held, now)
+            state.update(reuse_epoch=now["reuse_epoch"], reuse_mark=now["reuse_mark"])
+        if edits_behind(held, now):
+            again.update(self.store.report_passage_ids(self.store.edited_reports(held["last_edit"])[1]))
+            state["last_edit"] = now["last_edit"]
+        if state == held:
+            return
+        report.refreshed += self._send_ids(index, sorted(again))
+        self._call(record_state, self.es, index, state)
 
     def sync(self) -> SyncReport:
         """Index every passage above the mark (creating the index, or rebuilding one of another mapping
@@ -235,6 +332,9 @@ class ClusterIndex:
         self._fill_holes(index, mark, report)
         self._feed(index, mark, report)
         self.es.indices.refresh(index=index)
+        self._follow(index, report)
+        if report.refreshed:
+            self.es.indices.refresh(index=index)
         report.seconds = time.monotonic() - started
         return report
 
@@ -275,6 +375,11 @@ class ClusterIndex:
                            f"this archive uses {MAPPING_VERSION} (run 'archive reindex')")
         return index, ""
 
+    def _stale(self, index: str) -> bool:
+        """Whether the archive changed in place (reuse counts, edited reports) after the documents were sent."""
+        held, now = followed(self._call(index_meta, self.es, index)), archive_state(self.store)
+        return counts_behind(held, now) or edits_behind(held, now)
+
     def pending(self) -> int:
         index, problem = self._state()
         if problem:
@@ -283,13 +388,14 @@ class ClusterIndex:
         return self.store.passage_count(after=self._mark(index))
 
     def catch_up(self) -> CatchUp:
-        """Repair an index an interrupted import left behind (or of another mapping version), unless an
-        import holds the archive now (it keeps the index in step itself)."""
+        """Repair an index an interrupted import left behind (or of another mapping version, or whose documents
+        do not yet reflect changes in place), unless an import holds the archive now (it keeps the index in
+        step itself)."""
         try:
             with self.store.writer_lock(wait=0.0):
-                _, problem = self._state()
+                index, problem = self._state()
                 behind = self.store.passage_count() if problem else self.pending()
-                if not behind and not problem:
+                if not behind and not problem and not self._stale(index):
                     return CatchUp()
                 return CatchUp(behind, self.sync())
         except Busy:
@@ -298,13 +404,18 @@ class ClusterIndex:
             return CatchUp(error=str(exc))
 
     def check(self) -> list[str]:
-        """Passages missing from, or stale in, the index; a missing index or another mapping version."""
+        """Passages missing from, or stale in, the index; a missing index or another mapping version; documents
+        that do not yet reflect reuse found or reports edited after they were sent."""
         truth = self.store.passage_ids()
         index, problem = self._state()
         if problem:
             return [f"index: {problem}"] if truth or index else []
         self.es.indices.refresh(index=index)
-        return id_differences("OpenSearch index", truth, set(self._call(all_ids, self.es, index, self.target)))
+        problems = id_differences("OpenSearch index", truth, set(self._call(all_ids, self.es, index, self.target)))
+        if self._stale(index):
+            problems.append(f"index: the OpenSearch index {self.target.alias} does not yet reflect the reuse found or "
+                            "the reports edited since it was fed (the next import or search brings it up to date)")
+        return problems
 
     def stats(self) -> dict:
         """Cluster health, the index's documents and size (primaries and replicas), passages pending."""
