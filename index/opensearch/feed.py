@@ -10,19 +10,9 @@ at most one partial chunk above a complete prefix; the next sync finds
 the hole (documents at or below the mark fewer than the archive's
 passages there), indexes what is missing, and goes on from the mark.
 Documents are keyed by passage id, so sending one twice replaces it.
-
-What a document copies from the archive can change after it was sent: a
-later import makes an earlier passage reused by one more report, and a
-correction or reclassifying changes a report's values in place. The
-documents are sent again whole, since an OpenSearch update rebuilds a
-document from its ``_source``, which leaves out the analysed ``chars`` and
-``words``. Which ones is read from the archive, not guessed: the index's
-``_meta`` records the reuse mark and epoch and the last report edit its
-documents reflect (``archive_state``), and the next sync sends again the
-passages ``reused.changed`` names whose stored count differs, and every
-passage of the reports edited since. That state is written after the
-documents, so a sync killed in between sends them again; ``catch_up`` and
-``check`` see an index whose state is behind the archive's.
+What a document copies from the archive that changes in place (reuse
+found later, corrected reports) is sent again after the new passages
+(``follow``).
 
 ``rebuild`` builds a new index beside the one readers use (no replicas and
 no refresh while it fills), then moves the alias to it in one atomic
@@ -45,22 +35,20 @@ from archive.store import Store
 from archive.text import fold
 
 from ..analysis import index_words
-from ..api import MAX_HIDE_COMMON, CatchUp, SyncReport, id_differences
+from ..api import CatchUp, SyncReport, id_differences
+from . import follow
 from .cluster import (
     MAPPING_VERSION,
     ClusterError,
     Target,
     alias_file,
     all_ids,
-    answered,
     client,
     current_index,
-    index_meta,
     index_version,
     mapping,
     record_state,
     shard_settings,
-    stream,
     unreachable,
 )
 
@@ -72,9 +60,6 @@ PARALLEL_FROM = 3000
 ATTEMPTS = 8
 BACKOFF = 0.5
 MAX_WAIT = 30.0
-#: Reuse counts are stored up to this: a passage held by this many other reports is hidden at every
-#: ``hide_common`` the API takes, so one held by ever more reports need not be sent again for each.
-REUSE_CAP = MAX_HIDE_COMMON - 1
 
 
 def document(hit_row: tuple, facet_row: tuple, reused_by: int = 0) -> dict:
@@ -86,7 +71,7 @@ def document(hit_row: tuple, facet_row: tuple, reused_by: int = 0) -> dict:
     return {"pid": pid, "report": facet_row[4], "report_id": report_id, "title": title, "year": year or 0,
             "unknown_year": 0 if year else 1, "kind": kind, "section_type": section_type, "heading": heading,
             "passage_no": passage_no, "length": facet_row[5], "role": role, "level": level, "region": region,
-            "reused": min(reused_by, REUSE_CAP), "text": text, "chars": folded,
+            "reused": min(reused_by, follow.REUSE_CAP), "text": text, "chars": folded,
             "words": " ".join(index_words(folded))}
 
 
@@ -106,29 +91,6 @@ def analyse(rows: list[tuple[tuple, tuple, int]]) -> list[dict]:
 
 def documents(store: Store, ids: list[int]) -> list[dict]:
     return analyse(rows_of(store, ids))
-
-
-def archive_state(store: Store) -> dict:
-    """How far the archive's changes in place have gone: the reuse epoch and mark (``archive.reused``) and
-    the last report edit (``Store.edited_reports``). An index's ``_meta`` holds the state its documents
-    reflect (``followed``)."""
-    return {"reuse_epoch": reused.epoch(store), "reuse_mark": reused.mark(store), "last_edit": store.last_edit()}
-
-
-def followed(meta: dict) -> dict:
-    """The archive state an index's ``_meta`` records (a key it lacks: never followed)."""
-    return {"reuse_epoch": meta.get("reuse_epoch", -1), "reuse_mark": meta.get("reuse_mark", 0),
-            "last_edit": meta.get("last_edit", 0)}
-
-
-def counts_behind(held: dict, now: dict) -> bool:
-    """Whether reuse counts moved after the documents were sent. A copy of the record older than the index
-    (a web host's backup) is not ahead of it, and never sends older values."""
-    return (now["reuse_epoch"], now["reuse_mark"]) > (held["reuse_epoch"], held["reuse_mark"])
-
-
-def edits_behind(held: dict, now: dict) -> bool:
-    return now["last_edit"] > held["last_edit"]
 
 
 def _worker_init() -> None:
@@ -206,7 +168,7 @@ class ClusterIndex:
         """A new, empty index (while ``building``: no replicas, no refresh, the alias not moved yet), whose
         documents will be read from the archive as it is now (the caller holds the writer lock)."""
         shards, replicas = shard_settings()
-        body = mapping(shards, 0 if building else replicas, archive_state(self.store))
+        body = mapping(shards, 0 if building else replicas, follow.archive_state(self.store))
         if building:
             body["settings"]["index"]["refresh_interval"] = "-1"
         name = self.target.new_index_name()
@@ -273,47 +235,13 @@ class ClusterIndex:
         report.added_words += self._send_ids(index, missing)
         report.added_phrase = report.added_words
 
-    def _indexed_counts(self, index: str, ids: list[int]) -> dict[int, int]:
-        """The reuse count each of these documents holds (documents the index lacks are absent)."""
-        out: dict[int, int] = {}
-        for i in range(0, len(ids), CHUNK):
-            part = [str(pid) for pid in ids[i:i + CHUNK]]
-            answer = self.es.search(index=index, body={"query": {"ids": {"values": part}}, "size": len(part),
-                                                      "_source": ["reused"]})
-            out.update((int(h["_id"]), h["_source"].get("reused", 0))
-                       for h in answered(answer, self.target)["hits"]["hits"])
-        return out
-
-    def _moved_counts(self, index: str, held: dict, now: dict) -> set[int]:
-        """Passages whose reuse count in the index is not the archive's: among those ``reused.changed`` names
-        since the index's mark, or, in a new epoch (every match found again), among every passage reused
-        in the archive or in the index."""
-        if now["reuse_epoch"] == held["reuse_epoch"]:
-            truth = dict(reused.changed(self.store, held["reuse_mark"], now["reuse_mark"]))
-            indexed = self._indexed_counts(index, sorted(truth))
-        else:
-            truth = dict(reused.counts(self.store, 0, self.store.max_passage_id()))
-            body = {"query": {"range": {"reused": {"gt": 0}}}, "sort": [{"pid": "asc"}], "_source": False,
-                    "docvalue_fields": ["reused"]}
-            indexed = {int(h["_id"]): h["fields"]["reused"][0] for h in stream(self.es, index, body, self.target)}
-            indexed |= self._indexed_counts(index, sorted(truth.keys() - indexed.keys()))
-        return {pid for pid in truth.keys() | indexed.keys() if min(truth.get(pid, 0), REUSE_CAP) != indexed.get(pid)}
-
     def _follow(self, index: str, report: SyncReport) -> None:
         """Send again the documents whose values moved in the archive after they were sent (reuse counts,
         reports edited in place), then record in the index the state they now reflect."""
-        held, now = followed(self._call(index_meta, self.es, index)), archive_state(self.store)
-        state, again = dict(held), set()
-        if counts_behind(held, now):
-            again |= self._moved_counts(index, held, now)
-            state.update(reuse_epoch=now["reuse_epoch"], reuse_mark=now["reuse_mark"])
-        if edits_behind(held, now):
-            again.update(self.store.report_passage_ids(self.store.edited_reports(held["last_edit"])[1]))
-            state["last_edit"] = now["last_edit"]
-        if state == held:
-            return
-        report.refreshed += self._send_ids(index, sorted(again))
-        self._call(record_state, self.es, index, state)
+        held, state, again = self._call(follow.plan, self.es, index, self.store, self.target)
+        if state != held:
+            report.refreshed += self._send_ids(index, again)
+            self._call(record_state, self.es, index, state)
 
     def sync(self) -> SyncReport:
         """Index every passage above the mark (creating the index, or rebuilding one of another mapping
@@ -375,11 +303,6 @@ class ClusterIndex:
                            f"this archive uses {MAPPING_VERSION} (run 'archive reindex')")
         return index, ""
 
-    def _stale(self, index: str) -> bool:
-        """Whether the archive changed in place (reuse counts, edited reports) after the documents were sent."""
-        held, now = followed(self._call(index_meta, self.es, index)), archive_state(self.store)
-        return counts_behind(held, now) or edits_behind(held, now)
-
     def pending(self) -> int:
         index, problem = self._state()
         if problem:
@@ -395,7 +318,7 @@ class ClusterIndex:
             with self.store.writer_lock(wait=0.0):
                 index, problem = self._state()
                 behind = self.store.passage_count() if problem else self.pending()
-                if not behind and not problem and not self._stale(index):
+                if not behind and not problem and not self._call(follow.stale, self.es, index, self.store):
                     return CatchUp()
                 return CatchUp(behind, self.sync())
         except Busy:
@@ -412,7 +335,7 @@ class ClusterIndex:
             return [f"index: {problem}"] if truth or index else []
         self.es.indices.refresh(index=index)
         problems = id_differences("OpenSearch index", truth, set(self._call(all_ids, self.es, index, self.target)))
-        if self._stale(index):
+        if self._call(follow.stale, self.es, index, self.store):
             problems.append(f"index: the OpenSearch index {self.target.alias} does not yet reflect the reuse found or "
                             "the reports edited since it was fed (the next import or search brings it up to date)")
         return problems
