@@ -7,6 +7,9 @@ local engine does. Phrases: ``match_phrase`` on the one-token-per-character
 field, at a constant score of 1 (as the local engine scores phrases), so a
 phrase query orders its hits the same way in both engines. AND is ``must``
 (+ ``must_not`` for its NOT children), OR is ``should`` with one required.
+Hiding boilerplate (``visible``) is a filter on each passage's stored reuse
+count, so it narrows the hits, the totals and every facet as the local
+engine's does.
 
 Sort orders are the local engine's keys (``Searcher._keys``): relevance is
 score, then newer year, then archive order; by year, unknown years last,
