@@ -250,6 +250,13 @@ def _year(value: str | None) -> int | None | str:
     return int(value)
 
 
+def _after_write(ctx: click.Context, store: Store) -> None:
+    """After a change in place: the upper layers' hooks (an index that copies report values catches up)."""
+    for hook in ctx.obj.hooks.after_write:
+        for note in hook(store):
+            click.echo(note, err=True)
+
+
 @click.command("set")
 @click.argument("report_id")
 @click.option("--title", default=None, help="The report's title.")
@@ -285,6 +292,7 @@ def set_cmd(ctx, report_id, title, year, kind, role, level, region, as_json):
         with store.writer_lock(wait=60):
             row = store.correct(report_id, values)
             provenance = store.provenance(report_id)
+            _after_write(ctx, store)
     if as_json:
         echo_json({"report_id": report_id, "title": row["title"], "year": row["year"], "kind": row["kind"],
                    "provenance": provenance})
@@ -325,6 +333,8 @@ def reclassify_cmd(ctx, dry_run, as_json):
     with opened_store(ctx) as store:
         with store.writer_lock(wait=3600):
             changes = reclassify(store, dry_run=dry_run)
+            if changes and not dry_run:
+                _after_write(ctx, store)
     if as_json:
         echo_json({"dry_run": dry_run, "changes": [c.as_json() for c in changes]})
         return

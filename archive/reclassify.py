@@ -76,6 +76,7 @@ def _one(store: Store, report_id: str, dry_run: bool) -> Change | None:
         with store.transaction():
             for name, (_, new) in change.fields.items():
                 store.conn.execute(f"UPDATE reports SET {name} = ? WHERE report_id = ?", (new, report_id))
+            store.note_edit(report_id)
             store.conn.execute("DELETE FROM sections WHERE report_id = ?", (report_id,))
             store.conn.executemany(
                 "INSERT INTO sections (report_id, section_no, heading, level, section_type, passage_no) "

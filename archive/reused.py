@@ -14,6 +14,7 @@ never reuse of each other.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -30,6 +31,13 @@ class ReuseSync:
 
 def mark(store: Store) -> int:
     row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_mark'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def epoch(store: Store) -> int:
+    """How many times every match was forgotten and found again (``rebuild``): counts read before a move of
+    it cannot be brought up to date by ``changed``."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_epoch'").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -111,6 +119,8 @@ def rebuild(store: Store) -> ReuseSync:
         store.conn.execute("DELETE FROM reuse_counts")
         store.conn.execute("DELETE FROM reuse_signatures")
         store.conn.execute("DELETE FROM meta WHERE key = 'reuse_mark'")
+        store.conn.execute("INSERT INTO meta VALUES ('reuse_epoch', '1') ON CONFLICT(key) "
+                           "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
         store.bump_facets_generation()
     return sync(store)
 
@@ -119,6 +129,23 @@ def counts(store: Store, after: int, upto: int) -> list[tuple[int, int]]:
     """(passage id, other reports holding it) for passages with ids in (after, upto] that have any."""
     return store.conn.execute("SELECT passage_id, reports FROM reuse_counts WHERE passage_id > ? AND passage_id <= ?",
                               (after, upto)).fetchall()
+
+
+def counts_of(store: Store, ids: list[int]) -> dict[int, int]:
+    """Other reports holding each of the given passages, for those that have any (ids however far apart)."""
+    return dict(store.conn.execute("SELECT passage_id, reports FROM reuse_counts WHERE passage_id IN "
+                                   "(SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),)))
+
+
+def changed(store: Store, after: int, upto: int) -> list[tuple[int, int]]:
+    """(passage id, other reports holding it) of every passage whose count moved while the mark went from
+    ``after`` to ``upto`` (within one ``epoch``), ascending: the reused passages in between, and the earlier
+    passages they match (each now held by one more report). A copy of the counts kept elsewhere (a search
+    cluster's documents) is brought up to date from these alone, not from every count."""
+    return store.conn.execute(
+        "SELECT passage_id, reports FROM reuse_counts WHERE (passage_id > ? AND passage_id <= ?) OR passage_id IN "
+        "(SELECT other_passage_id FROM passage_reuse WHERE passage_id > ? AND passage_id <= ?) ORDER BY passage_id",
+        (after, upto, after, upto)).fetchall()
 
 
 def detail(store: Store, report_id: str) -> dict:

@@ -125,6 +125,12 @@ CREATE TABLE IF NOT EXISTS report_types (
     report_id TEXT NOT NULL REFERENCES reports(report_id),
     PRIMARY KEY (section_type, report_id)
 ) WITHOUT ROWID;
+-- Reports whose stored values changed in place (a correction, reclassifying), in order: a search engine that
+-- copies them into documents of its own re-sends the reports edited since the last one it saw.
+CREATE TABLE IF NOT EXISTS report_edits (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_id TEXT NOT NULL REFERENCES reports(report_id)
+);
 """
 
 
@@ -438,13 +444,23 @@ class Store:
         """Hit rows by passage id: what a result page shows of each passage and its report."""
         return {r[0]: r for r in self._in(self._HIT_ROWS, ids)}
 
+    _FACET_ROWS = ("SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id, length(p.text), r.role, r.level, "
+                   "r.region, p.copy_id FROM passages p JOIN reports r ON r.report_id = p.report_id ")
+
     def facet_rows(self, after: int, upto: int) -> list[tuple]:
         """(id, section_type, year or 0, kind, the report's row number, characters, role, level, region,
         copy_id) of passages with ids in (after, upto]."""
-        return self.conn.execute(
-            "SELECT p.id, p.section_type, coalesce(r.year, 0), r.kind, r.id, length(p.text), r.role, r.level, "
-            "r.region, p.copy_id FROM passages p "
-            "JOIN reports r ON r.report_id = p.report_id WHERE p.id > ? AND p.id <= ?", (after, upto)).fetchall()
+        return self.conn.execute(self._FACET_ROWS + "WHERE p.id > ? AND p.id <= ?", (after, upto)).fetchall()
+
+    def facet_rows_of(self, ids: list[int]) -> list[tuple]:
+        """``facet_rows`` of the given ids, however far apart (ids the archive lacks are absent)."""
+        return self._in(self._FACET_ROWS, ids)
+
+    def report_passage_ids(self, report_ids: list[str]) -> list[int]:
+        """The passage ids of the given reports (their own text and their copies'), ascending."""
+        return [pid for (pid,) in self.conn.execute(
+            "SELECT id FROM passages WHERE report_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(report_ids)),))]
 
     def _in(self, select: str, ids: list[int], tail: str = "") -> list[tuple]:
         """``select`` for a list of passage ids of any length (one JSON array, not a bound parameter each)."""
@@ -537,8 +553,23 @@ class Store:
                 self.conn.execute("INSERT OR REPLACE INTO report_fields VALUES (?, ?, ?, ?, ?)",
                                   (report_id, field, source, derived, now()))
                 self.conn.execute(f"UPDATE reports SET {field} = ? WHERE report_id = ?", (value, report_id))
+            self.note_edit(report_id)
             self.bump_facets_generation()
         return self.report_row(report_id)
+
+    def note_edit(self, report_id: str) -> None:
+        """Within a write: a report's stored values changed in place (``edited_reports`` lists it)."""
+        self.conn.execute("INSERT INTO report_edits (report_id) VALUES (?)", (report_id,))
+
+    def edited_reports(self, after: int = 0) -> tuple[int, list[str]]:
+        """(the last edit's number, the reports edited after edit ``after``, in the order first edited): what a
+        copy of report values kept elsewhere must read again."""
+        rows = self.conn.execute("SELECT seq, report_id FROM report_edits WHERE seq > ? ORDER BY seq",
+                                 (after,)).fetchall()
+        return (rows[-1][0] if rows else self.last_edit()), list(dict.fromkeys(rid for _, rid in rows))
+
+    def last_edit(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM report_edits").fetchone()[0]
 
     def bump_facets_generation(self) -> None:
         """Within a write: tell warm readers that stored facet data changed in place."""
@@ -663,7 +694,8 @@ def _current(conn: sqlite3.Connection) -> bool:
     columns |= {"passages." + r[1] for r in conn.execute("PRAGMA table_info(passages)")}
     copies = {r[1] for r in conn.execute("PRAGMA table_info(copies)")}
     typed = conn.execute("SELECT 1 FROM meta WHERE key = 'report_types'").fetchone() if "meta" in tables else None
-    return ({"passage_reuse", "reuse_signatures", "reuse_counts", "report_fields", "report_types"} <= tables
+    return ({"passage_reuse", "reuse_signatures", "reuse_counts", "report_fields", "report_types", "report_edits"}
+            <= tables
             and "role" in columns and "passages.copy_id" in columns and "truncated" in copies and typed is not None)
 
 

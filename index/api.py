@@ -160,6 +160,8 @@ class SyncReport:
     seconds: float = 0.0
     #: Why the parallel sync failed when ``catch_up`` finished the work in one process instead.
     workers_failed: str = ""
+    #: Passages sent again because what they copy from the archive changed in place (engines that copy it).
+    refreshed: int = 0
 
     @property
     def added(self) -> int:

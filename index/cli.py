@@ -60,7 +60,11 @@ def register(cli: click.Group, hooks: Hooks) -> None:
 
 def _after_write(store: Store) -> list[str]:
     report = open_maintenance(store).sync()
-    return [f"indexed {report.added} passages in {report.seconds:.1f} s"] if report.added else []
+    notes = [f"indexed {report.added} passages in {report.seconds:.1f} s"] if report.added else []
+    if report.refreshed:
+        notes.append(f"indexed {report.refreshed} earlier passages again: their reuse counts or their reports' "
+                     "values changed")
+    return notes
 
 
 def _caught_up(store: Store) -> None:

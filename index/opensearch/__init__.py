@@ -9,5 +9,7 @@ translated whole (``translate``); facets and report counts are
 aggregations; hits carry the readable text, marked by ``index.highlight``
 as the local engine marks it. ``cluster`` holds the connection and the
 versioned mapping, ``feed`` keeps the index in step with the archive
-(``ClusterIndex``), ``searcher`` answers queries (``ClusterSearcher``).
+(``ClusterIndex``), ``follow`` sends again the documents whose copied values
+changed in place (reuse found later, corrected reports), ``searcher``
+answers queries (``ClusterSearcher``).
 """

@@ -21,7 +21,9 @@ from archive.store import Store
 from ..api import MAX_LIMIT, MAX_OFFSET
 
 #: Raise it whenever ``mapping()`` or what ``feed.document`` writes changes: indexes of another version are rebuilt.
-MAPPING_VERSION = 1
+#: 2: who wrote the report (role, level, region) and the passage's reuse count (``reused``); ``copy_id`` (0:
+#: the report's own text, else the near copy that alone holds the paragraph).
+MAPPING_VERSION = 2
 DEFAULT_URL = "http://127.0.0.1:9200"
 #: Requests wait this long for the cluster (a bulk of 1,000 passages takes about 0.3 s on one local node).
 TIMEOUT = 60
@@ -96,7 +98,7 @@ def shard_settings() -> tuple[int, int]:
             int(os.environ.get("ARCHIVE_OPENSEARCH_REPLICAS") or 0))
 
 
-def mapping(shards: int, replicas: int) -> dict:
+def mapping(shards: int, replicas: int, state: dict | None = None) -> dict:
     """Settings and mappings of a passage index.
 
     ``chars`` holds the folded text, one token per character (punctuation, digits and spaces included):
@@ -104,7 +106,10 @@ def mapping(shards: int, replicas: int) -> dict:
     words joined by spaces (``index.analysis.index_words``), whitespace-analysed, BM25. Neither is kept in
     ``_source``: the readable ``text`` is, for snippets. ``report`` is the report's row number in the
     archive (an integer: cheap to aggregate and sort on); documents are routed by ``report_id``, so a
-    report's passages share a shard.
+    report's passages share a shard. ``role``, ``level`` and ``region`` (who wrote the report) are absent
+    when the text does not say; ``reused`` is how many other reports hold the passage (what hiding
+    boilerplate filters on). ``_meta`` holds the mapping version and ``state``: how far the documents
+    follow what changes in place in the archive (``feed.ClusterIndex``).
     """
     stored = {"type": "text", "index": False}
     return {
@@ -119,7 +124,7 @@ def mapping(shards: int, replicas: int) -> dict:
         },
         "mappings": {
             "dynamic": "strict",
-            "_meta": {"mapping_version": MAPPING_VERSION},
+            "_meta": {"mapping_version": MAPPING_VERSION, **(state or {})},
             "_source": {"excludes": ["chars", "words"]},
             "properties": {
                 "pid": {"type": "long"},
@@ -133,6 +138,11 @@ def mapping(shards: int, replicas: int) -> dict:
                 "heading": stored,
                 "passage_no": {"type": "integer"},
                 "length": {"type": "integer"},
+                "role": {"type": "keyword"},
+                "level": {"type": "keyword"},
+                "region": {"type": "keyword"},
+                "reused": {"type": "integer"},
+                "copy_id": {"type": "long"},
                 "text": stored,
                 "chars": {"type": "text", "analyzer": "chars", "norms": False, "index_options": "positions"},
                 "words": {"type": "text", "analyzer": "words", "similarity": "BM25"},
@@ -149,10 +159,20 @@ def current_index(es, alias: str) -> str | None:
     return names[0] if names else None
 
 
+def index_meta(es, index: str) -> dict:
+    """The ``_meta`` of an index's mapping: its version and the state of its documents."""
+    return es.indices.get_mapping(index=index)[index]["mappings"].get("_meta") or {}
+
+
 def index_version(es, index: str) -> int | None:
     """The mapping version an index was built with (None: not one of ours)."""
-    meta = es.indices.get_mapping(index=index)[index]["mappings"].get("_meta") or {}
-    return meta.get("mapping_version")
+    return index_meta(es, index).get("mapping_version")
+
+
+def record_state(es, index: str, state: dict) -> None:
+    """Write how far an index's documents follow the archive into its ``_meta`` (which a mapping update
+    replaces whole: the version goes with it)."""
+    es.indices.put_mapping(index=index, body={"_meta": {"mapping_version": MAPPING_VERSION, **state}})
 
 
 def unreachable(target: Target, exc: Exception) -> ClusterError:

@@ -10,6 +10,9 @@ at most one partial chunk above a complete prefix; the next sync finds
 the hole (documents at or below the mark fewer than the archive's
 passages there), indexes what is missing, and goes on from the mark.
 Documents are keyed by passage id, so sending one twice replaces it.
+What a document copies from the archive that changes in place (reuse
+found later, corrected reports) is sent again after the new passages
+(``follow``).
 
 ``rebuild`` builds a new index beside the one readers use (no replicas and
 no refresh while it fills), then moves the alias to it in one atomic
@@ -25,6 +28,7 @@ import time
 from collections import deque
 from pathlib import Path
 
+from archive import reused
 from archive.errors import ArchiveError, Busy
 from archive.proc import default_workers, die_with_parent
 from archive.store import Store
@@ -32,6 +36,7 @@ from archive.text import fold
 
 from ..analysis import index_words
 from ..api import CatchUp, SyncReport, id_differences
+from . import follow
 from .cluster import (
     MAPPING_VERSION,
     ClusterError,
@@ -42,6 +47,7 @@ from .cluster import (
     current_index,
     index_version,
     mapping,
+    record_state,
     shard_settings,
     unreachable,
 )
@@ -56,27 +62,31 @@ BACKOFF = 0.5
 MAX_WAIT = 30.0
 
 
-def document(hit_row: tuple, facet_row: tuple) -> dict:
+def document(hit_row: tuple, facet_row: tuple, reused_by: int = 0) -> dict:
     """One passage as the index holds it (``hit_row`` from ``Store.hit_rows``, ``facet_row`` from
-    ``Store.facet_rows``)."""
+    ``Store.facet_rows``, ``reused_by`` other reports holding it, from ``reused.counts``)."""
     pid, report_id, title, year, kind, section_type, heading, passage_no, text = hit_row[:9]
+    role, level, region = facet_row[6:9]
     folded = fold(text)
     return {"pid": pid, "report": facet_row[4], "report_id": report_id, "title": title, "year": year or 0,
             "unknown_year": 0 if year else 1, "kind": kind, "section_type": section_type, "heading": heading,
-            "passage_no": passage_no, "length": facet_row[5], "text": text, "chars": folded,
+            "passage_no": passage_no, "length": facet_row[5], "role": role, "level": level, "region": region,
+            "reused": min(reused_by, follow.REUSE_CAP), "copy_id": hit_row[12], "text": text, "chars": folded,
             "words": " ".join(index_words(folded))}
 
 
-def rows_of(store: Store, ids: list[int]) -> list[tuple[tuple, tuple]]:
-    """(hit row, facet row) of passages ``ids`` (ascending), read through the store's read API."""
+def rows_of(store: Store, ids: list[int]) -> list[tuple[tuple, tuple, int]]:
+    """(hit row, facet row, reuse count) of passages ``ids`` (ascending, however far apart), read through
+    the store's read API."""
     hits = store.hit_rows(ids)
-    facets = {row[0]: row for row in store.facet_rows(ids[0] - 1, ids[-1])}
-    return [(hits[pid], facets[pid]) for pid in ids if pid in hits and pid in facets]
+    facets = {row[0]: row for row in store.facet_rows_of(ids)}
+    counts = reused.counts_of(store, ids)
+    return [(hits[pid], facets[pid], counts.get(pid, 0)) for pid in ids if pid in hits and pid in facets]
 
 
-def analyse(rows: list[tuple[tuple, tuple]]) -> list[dict]:
+def analyse(rows: list[tuple[tuple, tuple, int]]) -> list[dict]:
     """The CPU-bound part (folding, jieba): pure, so worker processes run it."""
-    return [document(hit, facet) for hit, facet in rows]
+    return [document(*row) for row in rows]
 
 
 def documents(store: Store, ids: list[int]) -> list[dict]:
@@ -155,9 +165,10 @@ class ClusterIndex:
         return self._call(current_index, self.es, self.target.alias)
 
     def _create(self, *, building: bool) -> str:
-        """A new, empty index (while ``building``: no replicas, no refresh, the alias not moved yet)."""
+        """A new, empty index (while ``building``: no replicas, no refresh, the alias not moved yet), whose
+        documents will be read from the archive as it is now (the caller holds the writer lock)."""
         shards, replicas = shard_settings()
-        body = mapping(shards, 0 if building else replicas)
+        body = mapping(shards, 0 if building else replicas, follow.archive_state(self.store))
         if building:
             body["settings"]["index"]["refresh_interval"] = "-1"
         name = self.target.new_index_name()
@@ -171,32 +182,36 @@ class ClusterIndex:
     def _count_upto(self, index: str, mark: int) -> int:
         return self.es.count(index=index, body={"query": {"range": {"pid": {"lte": mark}}}})["count"]
 
-    def _send(self, index: str, chunks, todo: int, report: SyncReport) -> None:
-        """Analyse and bulk-index chunks of passage ids, in order. With ``PARALLEL_FROM`` passages or more to
-        do, worker processes (one per core) fold and segment while this process reads the archive and sends
-        bulk requests (SQLite stays in this thread); a few chunks are in flight, so memory stays flat."""
+    def _send(self, index: str, chunks, todo: int) -> int:
+        """Analyse and bulk-index chunks of passage ids, in order; how many were sent. With ``PARALLEL_FROM``
+        passages or more to do, worker processes (one per core) fold and segment while this process reads
+        the archive and sends bulk requests (SQLite stays in this thread); a few chunks are in flight, so
+        memory stays flat."""
+        sent = 0
         workers = default_workers() if todo >= PARALLEL_FROM else 1
         if workers <= 1:
             for ids in chunks:
                 bulk(self.es, index, documents(self.store, ids), self.target)
-                report.added_words += len(ids)
-            report.added_phrase = report.added_words
-            return
+                sent += len(ids)
+            return sent
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
             in_flight: deque = deque()
 
-            def finish_one() -> None:
+            def finish_one() -> int:
                 ids, pending = in_flight.popleft()
                 bulk(self.es, index, pending.get(), self.target)
-                report.added_words += len(ids)
+                return len(ids)
 
             for ids in chunks:
                 in_flight.append((ids, pool.apply_async(analyse, (rows_of(self.store, ids),))))
                 while len(in_flight) > 2 * workers:
-                    finish_one()
+                    sent += finish_one()
             while in_flight:
-                finish_one()
-        report.added_phrase = report.added_words
+                sent += finish_one()
+        return sent
+
+    def _send_ids(self, index: str, ids: list[int]) -> int:
+        return self._send(index, (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)), len(ids))
 
     def _above(self, mark: int):
         """Chunks of the ids of passages above ``mark``, ascending."""
@@ -207,7 +222,8 @@ class ClusterIndex:
             last = ids[-1]
 
     def _feed(self, index: str, above: int, report: SyncReport) -> None:
-        self._send(index, self._above(above), self.store.passage_count(after=above), report)
+        report.added_words += self._send(index, self._above(above), self.store.passage_count(after=above))
+        report.added_phrase = report.added_words
 
     def _fill_holes(self, index: str, mark: int, report: SyncReport) -> None:
         """Passages at or below the mark that a killed sync did not finish: index the missing ones."""
@@ -216,7 +232,16 @@ class ClusterIndex:
             return
         held = set(all_ids(self.es, index, self.target))
         missing = sorted(pid for pid in self.store.passage_ids() if pid <= mark and pid not in held)
-        self._send(index, (missing[i:i + CHUNK] for i in range(0, len(missing), CHUNK)), len(missing), report)
+        report.added_words += self._send_ids(index, missing)
+        report.added_phrase = report.added_words
+
+    def _follow(self, index: str, report: SyncReport) -> None:
+        """Send again the documents whose values moved in the archive after they were sent (reuse counts,
+        reports edited in place), then record in the index the state they now reflect."""
+        held, state, again = self._call(follow.plan, self.es, index, self.store, self.target)
+        if state != held:
+            report.refreshed += self._send_ids(index, again)
+            self._call(record_state, self.es, index, state)
 
     def sync(self) -> SyncReport:
         """Index every passage above the mark (creating the index, or rebuilding one of another mapping
@@ -235,6 +260,9 @@ class ClusterIndex:
         self._fill_holes(index, mark, report)
         self._feed(index, mark, report)
         self.es.indices.refresh(index=index)
+        self._follow(index, report)
+        if report.refreshed:
+            self.es.indices.refresh(index=index)
         report.seconds = time.monotonic() - started
         return report
 
@@ -283,13 +311,14 @@ class ClusterIndex:
         return self.store.passage_count(after=self._mark(index))
 
     def catch_up(self) -> CatchUp:
-        """Repair an index an interrupted import left behind (or of another mapping version), unless an
-        import holds the archive now (it keeps the index in step itself)."""
+        """Repair an index an interrupted import left behind (or of another mapping version, or whose documents
+        do not yet reflect changes in place), unless an import holds the archive now (it keeps the index in
+        step itself)."""
         try:
             with self.store.writer_lock(wait=0.0):
-                _, problem = self._state()
+                index, problem = self._state()
                 behind = self.store.passage_count() if problem else self.pending()
-                if not behind and not problem:
+                if not behind and not problem and not self._call(follow.stale, self.es, index, self.store):
                     return CatchUp()
                 return CatchUp(behind, self.sync())
         except Busy:
@@ -298,13 +327,18 @@ class ClusterIndex:
             return CatchUp(error=str(exc))
 
     def check(self) -> list[str]:
-        """Passages missing from, or stale in, the index; a missing index or another mapping version."""
+        """Passages missing from, or stale in, the index; a missing index or another mapping version; documents
+        that do not yet reflect reuse found or reports edited after they were sent."""
         truth = self.store.passage_ids()
         index, problem = self._state()
         if problem:
             return [f"index: {problem}"] if truth or index else []
         self.es.indices.refresh(index=index)
-        return id_differences("OpenSearch index", truth, set(self._call(all_ids, self.es, index, self.target)))
+        problems = id_differences("OpenSearch index", truth, set(self._call(all_ids, self.es, index, self.target)))
+        if self._call(follow.stale, self.es, index, self.store):
+            problems.append(f"index: the OpenSearch index {self.target.alias} does not yet reflect the reuse found or "
+                            "the reports edited since it was fed (the next import or search brings it up to date)")
+        return problems
 
     def stats(self) -> dict:
         """Cluster health, the index's documents and size (primaries and replicas), passages pending."""

@@ -21,7 +21,6 @@ import threading
 import time
 
 from archive.errors import ArchiveError
-from archive.model import KINDS
 from archive.store import Store
 
 from .. import cursor
@@ -34,7 +33,8 @@ from ..api import (
     SearchResult,
     Series,
     Trend,
-    validate_filters,
+    filter_map,
+    validate_hide,
     validate_page,
 )
 from ..highlight import spans, window
@@ -55,15 +55,16 @@ from .cluster import (
 )
 
 #: What a hit needs from a document.
-HIT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "heading", "passage_no", "text"]
+HIT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "heading", "passage_no", "text", "role", "level",
+              "region"]
 #: Scores and so the order of equal keys stay the same between the pages of one search when every request
 #: goes to the same copies of the shards.
 PREFERENCE = "shuzhi"
-#: Kinds in the order facets list them (as the local engine lists them; others after).
-KINDS_ORDER = list(KINDS)
 #: Searches answered by only some shards are asked again this many times in all, waiting 0.25 s, 0.5 s ….
 ATTEMPTS = 4
 RETRY_WAIT = 0.25
+#: The prefix of the aggregations that count passages beside reports (``group="report"``).
+PASSAGES = "passages_"
 
 
 class ClusterSearcher(Answers):
@@ -147,17 +148,15 @@ class ClusterSearcher(Answers):
 
     # -- pages -----------------------------------------------------------------
 
-    def search(self, text: str, *, sections=(), years=(), kinds=(), offset: int = 0, limit: int = 10,
-               sort: str = "relevance", group: str = "passage", after: str | None = None, roles=(), levels=(),
-               regions=(), hide_common: int = 0) -> SearchResult:
-        _not_yet(roles, levels, regions, hide_common)
+    def search(self, text: str, *, offset: int = 0, limit: int = 10, sort: str = "relevance",
+               group: str = "passage", after: str | None = None, hide_common: int = 0, **filters) -> SearchResult:
         started = time.perf_counter()
         validate_page(offset, limit, sort, group, after)
-        validate_filters(sections, years, kinds)
+        validate_hide(hide_common)
+        chosen = tr.wanted(filter_map(filters))
         tree = parse(text)
         cut = cursor.decode(after, sort, group) if after else None
-        query = tr.query(tree)
-        chosen = tr.wanted(sections, years, kinds)
+        query = tr.visible(tr.query(tree), hide_common)
         every = tr.filters(chosen)
         by_report = group == "report"
         body: dict = {"query": query, "track_total_hits": True, "track_scores": True, "sort": tr.sort(sort),
@@ -175,13 +174,11 @@ class ClusterSearcher(Answers):
         result = SearchResult(text, answer["hits"]["total"]["value"], offset, [], {}, terms=highlight_terms(tree),
                               total_reports=tr.distinct(found), sort=sort, group=group)
         if by_report:
-            passages = {"section_type": found["passages"], "year": found["passage_years"],
-                        "kind": found["passage_kinds"]}
-            result.facets = tr.facet_counts(passages, KINDS_ORDER)
-            result.report_facets = tr.facet_counts(found, KINDS_ORDER)
+            result.facets = tr.facet_counts(found, PASSAGES)
+            result.report_facets = tr.facet_counts(found)
             self._report_page(result, query, every, sort, offset, limit, cut)
         else:
-            result.facets = tr.facet_counts(found, KINDS_ORDER)
+            result.facets = tr.facet_counts(found)
             hits = answer["hits"].get("hits", [])
             page = hits[:limit]
             result.hits = [self._hit(h, result.terms) for h in page]
@@ -190,8 +187,7 @@ class ClusterSearcher(Answers):
         result.facet_options = dict(result.report_facets if by_report else result.facets)
         for facet, values in chosen.items():
             if values:  # counted with every filter but its own (OR within a facet)
-                alone = {f: {} for f in tr.FACETS} | {facet: answer["aggregations"][f"without_{facet}"][facet]}
-                result.facet_options[facet] = tr.facet_counts(alone, KINDS_ORDER)[facet]
+                result.facet_options[facet] = tr.facet_counts(answer["aggregations"][f"without_{facet}"])[facet]
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -205,9 +201,7 @@ class ClusterSearcher(Answers):
         budget = 1 + (tr.FACET_BUCKETS_PER_REPORT * (1 + filtered) if by_report else 0)
         inner = {**tr.facet_aggs(per, budget), **tr.distinct_aggs(reports, budget)}
         if by_report:  # passages are counted beside reports
-            inner.update(passages={"terms": {"field": "section_type", "size": 20}},
-                         passage_years={"terms": {"field": "year", "size": 500}},
-                         passage_kinds={"terms": {"field": "kind", "size": 50}})
+            inner.update(tr.facet_aggs(prefix=PASSAGES))
         aggs = {"all": {"filter": tr.bool_filter(tr.filters(chosen)), "aggs": inner}}
         for facet, values in chosen.items():
             if values:
@@ -221,7 +215,8 @@ class ClusterSearcher(Answers):
         found = spans(text, terms)
         return Hit(doc["report_id"], doc["title"], doc["year"] or None, doc["kind"], doc["section_type"],
                    doc["heading"] or "", doc["passage_no"], text, found, window(text, found, SNIPPET_WIDTH),
-                   round(float(hit.get("_score") or 0.0), 4))
+                   round(float(hit.get("_score") or 0.0), 4), doc.get("role"), doc.get("level"), doc.get("region"),
+                   doc.get("copy_id") or 0)
 
     def _ordered(self, query: dict, every: list[dict], sort: str, fields: list[str] | None = None):
         """Every hit in ``sort`` order: sort values (and ``fields`` as doc values), no text."""
@@ -257,7 +252,8 @@ class ClusterSearcher(Answers):
         for rid in chosen:
             its = [docs[int(h["_id"])] for h in shown[rid]]
             first = its[0]
-            result.reports.append(ReportHit(first.report_id, first.title, first.year, first.kind, counts[rid], its))
+            result.reports.append(ReportHit(first.report_id, first.title, first.year, first.kind, counts[rid], its,
+                                            first.role, first.level, first.region))
             result.hits.extend(its)
         if len(order) > offset + limit and chosen:
             result.next = cursor.encode(best[chosen[-1]], result.sort, result.group)
@@ -273,39 +269,33 @@ class ClusterSearcher(Answers):
             out[int(hit["_id"])] = self._hit(hit, terms)
         return out
 
-    def ids(self, text: str, *, sections=(), years=(), kinds=(), sort: str = "relevance", roles=(), levels=(),
-            regions=(), hide_common: int = 0) -> list[int]:
+    def ids(self, text: str, *, sort: str = "relevance", hide_common: int = 0, **filters) -> list[int]:
         """Every matching passage id, in ``sort`` order, read through a point in time without a cap."""
-        _not_yet(roles, levels, regions, hide_common)
         validate_page(0, 0, sort)
-        validate_filters(sections, years, kinds)
-        query = tr.query(parse(text))
-        return [int(hit["_id"]) for hit in
-                self._ordered(query, tr.filters(tr.wanted(sections, years, kinds)), sort)]
-
+        validate_hide(hide_common)
+        chosen = tr.wanted(filter_map(filters))
+        query = tr.visible(tr.query(parse(text)), hide_common)
+        return [int(hit["_id"]) for hit in self._ordered(query, tr.filters(chosen), sort)]
 
     # -- browsing and trends -----------------------------------------------------
 
-    def report_facets(self, *, sections=(), years=(), kinds=(), roles=(), levels=(), regions=()
-                      ) -> dict[str, dict[str, int]]:
+    def report_facets(self, **filters) -> dict[str, dict[str, int]]:
         """Reports per facet value over the whole archive, each facet counted with the other facets' filters."""
-        _not_yet(roles, levels, regions)
-        validate_filters(sections, years, kinds)
-        chosen = tr.wanted(sections, years, kinds)
+        chosen = tr.wanted(filter_map(filters))
         reports = self._reports()
         aggs = {facet: {"filter": tr.bool_filter(tr.filters(chosen, but=facet)),
                         "aggs": {facet: tr.facet_aggs(reports)[facet]}} for facet in tr.FACETS}
         answer = self._search({"size": 0, "query": {"match_all": {}}, "aggs": aggs})["aggregations"]
-        return tr.facet_counts({facet: answer[facet][facet] for facet in tr.FACETS}, KINDS_ORDER)
+        return tr.facet_counts({facet: answer[facet][facet] for facet in tr.FACETS})
 
-    def trend(self, texts: list[str], *, sections=(), years=(), kinds=(), roles=(), levels=(), regions=()) -> Trend:
-        _not_yet(roles, levels, regions)
+    def trend(self, texts: list[str], **filters) -> Trend:
         texts = [t for t in texts if t and t.strip()]
         if not 1 <= len(texts) <= MAX_TREND_QUERIES:
             raise QueryError("trend_queries", max=MAX_TREND_QUERIES)
-        validate_filters(sections, years, kinds)
+        chosen = tr.wanted(filter_map(filters))
         trees = [parse(t) for t in texts]
-        every = tr.filters(tr.wanted(sections, years, kinds)) + [{"range": {"year": {"gt": 0}}}]
+        # The archive's text once: paragraphs found only in a near copy are searched, not counted again.
+        every = tr.filters(chosen) + [{"range": {"year": {"gt": 0}}}, {"term": {"copy_id": 0}}]
         reports = self._reports()
         by_year = {"terms": {"field": "year", "size": 500}}
         corpus = self._search({"size": 0, "query": tr.bool_filter(every),
@@ -323,10 +313,3 @@ class ClusterSearcher(Answers):
             series.append(Series(text, passages, [found.get(y, (0, 0))[1] for y in axis], per))
         return Trend(axis, [chars.get(y, 0) for y in axis], series)
 
-
-def _not_yet(roles=(), levels=(), regions=(), hide_common: int = 0) -> None:
-    """What the local engine has and this one does not index yet: refused plainly, never ignored."""
-    if roles or levels or regions:
-        raise QueryError("engine_lacks", feature="role, level and region filters")
-    if hide_common:
-        raise QueryError("engine_lacks", feature="hiding boilerplate")
