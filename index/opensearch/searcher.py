@@ -56,7 +56,7 @@ from .cluster import (
 
 #: What a hit needs from a document.
 HIT_FIELDS = ["report_id", "title", "year", "kind", "section_type", "heading", "passage_no", "text", "role", "level",
-              "region"]
+              "region", "copy_id"]
 #: Scores and so the order of equal keys stay the same between the pages of one search when every request
 #: goes to the same copies of the shards.
 PREFERENCE = "shuzhi"
