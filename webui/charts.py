@@ -25,12 +25,40 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def line_chart(years: list[int], series: list[tuple[str, list[float]]], *, unit: str, width: int = 720,
+#: Year labels closer than this (in SVG units) would run together: the earlier one gives way to the last year.
+LABEL_GAP = 40
+
+
+def _labelled(n: int, x) -> list[int]:
+    """Which of ``n`` years get a label: about 12 evenly spaced, and always the last."""
+    every = max(1, -(-n // 12))
+    shown = list(range(0, n, every))
+    if shown[-1] != n - 1:
+        if x(n - 1) - x(shown[-1]) < LABEL_GAP and len(shown) > 1:
+            shown.pop()
+        shown.append(n - 1)
+    return shown
+
+
+def _runs(values: list[float | None]) -> list[list[int]]:
+    """Indexes of the unbroken runs of known values (a year with no value breaks the line)."""
+    runs: list[list[int]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(i)
+    return [r for r in runs if r]
+
+
+def line_chart(years: list[int], series: list[tuple[str, list[float | None]]], *, unit: str, width: int = 720,
                height: int = 300, title: str = "") -> Markup:
-    """A line per series over the years, with axes, gridlines, a legend and a tooltip per point."""
+    """A line per series over the years, with axes, gridlines, a legend and a tooltip per point. A value of
+    None (a year the archive holds no text of) is a gap in the line, not a fall to zero."""
     left, right, top, bottom = 56, 24, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_top(max((v for _, values in series for v in values), default=0))
+    peak = _nice_top(max((v for _, values in series for v in values if v is not None), default=0))
     n = len(years)
     x = (lambda i: left + plot_w / 2) if n < 2 else (lambda i: left + plot_w * i / (n - 1))
     y = lambda v: top + plot_h * (1 - v / peak)  # noqa: E731
@@ -41,14 +69,15 @@ def line_chart(years: list[int], series: list[tuple[str, list[float]]], *, unit:
         v = peak * k / 4
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
         out.append(f'<text class="tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_number(v)}</text>')
-    every = max(1, -(-n // 12))  # at most about 12 year labels
-    for i, year in enumerate(years):
-        if i % every == 0 or i == n - 1:
-            out.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">{year}</text>')
+    for i in _labelled(n, x) if n else []:
+        out.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">{years[i]}</text>')
     for s, (label, values) in enumerate(series[:SERIES]):
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        out.append(f'<g class="series series-{s}"><polyline points="{points}"/>')
+        out.append(f'<g class="series series-{s}">')
+        for run in _runs(values):
+            out.append(f'<polyline points="{" ".join(f"{x(i):.1f},{y(values[i]):.1f}" for i in run)}"/>')
         for i, v in enumerate(values):
+            if v is None:
+                continue
             out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3"><title>{escape(label)} · {years[i]}年：'
                        f'{_number(v)} {escape(unit)}</title></circle>')
         out.append("</g>")

@@ -355,7 +355,9 @@ def trend():
         result = get_backend().trend(queries, **filters.search_kwargs())
     except QueryError as exc:
         return render_template("trend.html", **{**context, "error": exc.message("zh")}), 400
-    lines = [(s.query, getattr(s, measure)) for s in result.series]
+    # A year the archive holds no text of (under these filters) has no value: a gap, not a zero.
+    lines = [(s.query, [v if result.corpus_chars[i] else None for i, v in enumerate(getattr(s, measure))])
+             for s in result.series]
     chart = charts.line_chart(result.years, lines, unit=TREND_MEASURES[measure],
                               title="、".join(s.query for s in result.series) + "：" + TREND_MEASURES[measure])
     params = {"q": [s.query for s in result.series], **filters.params()}
