@@ -2,10 +2,11 @@
 
 Reuse is derived from the passages (``reuse.ReuseIndex`` finds them), so it
 follows the index's discipline: a high-water mark (``meta.reuse_mark``, the
-largest passage id looked at) and one transaction per report holding its
-signatures, its matches (both directions) and the new mark. A killed sync
-leaves the archive consistent and the next one carries on; the index itself
-is rebuilt from the stored signatures (1.1 s for 180k passages).
+largest passage id looked at) and one transaction per group of reports
+holding their signatures, their matches (both directions) and the new mark.
+A killed sync leaves the archive consistent and the next one carries on;
+the index itself is rebuilt from the stored signatures (1.1 s for 180k
+passages), or only the part of it the new passages can meet.
 
 A passage's reuse is the set of *other reports* holding a near-identical
 passage; copies of one report (exact and near duplicates) are one report,
@@ -15,9 +16,12 @@ never reuse of each other.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
-from .reuse import ReuseIndex
+import numpy as np
+
+from .reuse import ReuseIndex, prepare
 from .store import Store
 
 
@@ -37,11 +41,37 @@ def pending(store: Store) -> int:
     return store.passage_count(after=mark(store))
 
 
-def _index(store: Store) -> ReuseIndex:
+def _index(store: Store, wanted: np.ndarray | None = None) -> ReuseIndex:
     rows = store.conn.execute(
         "SELECT p.report_id, p.passage_no, s.signature FROM reuse_signatures s JOIN passages p ON p.id = s.passage_id "
         "ORDER BY s.passage_id")
-    return ReuseIndex.from_signatures(rows)
+    return ReuseIndex.from_signatures(rows, wanted=wanted)
+
+
+def _prepared(store: Store, report_id: str) -> tuple[dict[int, int], list[int], np.ndarray]:
+    """A report's passage ids by number, and the numbers and signatures of those long enough to count."""
+    rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? ORDER BY passage_no",
+                              (report_id,)).fetchall()
+    return {no: pid for pid, no, _ in rows}, *prepare((no, text) for _, no, text in rows)
+
+
+#: One transaction writes what reports found until they hold this many pairs (or this many reports): the
+#: pages their pairs touch among the earlier passages are written once for all of them. 100 reports into
+#: 10,000 synthetic ones (82,000 pairs) spent 2.2 s of 7 s in 97 commits, one per report; a killed sync
+#: redoes at most one transaction's reports.
+WRITE_PAIRS = 500_000
+WRITE_REPORTS = 1000
+
+
+@dataclass
+class _Found:
+    """What reports found, not yet written."""
+
+    reports: int = 0
+    signed: list[tuple[int, bytes]] = field(default_factory=list)  # (passage id, signature)
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)  # both directions
+    counted: list[tuple[int, int]] = field(default_factory=list)  # their passages → other reports holding them
+    more: Counter[int] = field(default_factory=Counter)  # earlier passages → how many of them hold those too
 
 
 def sync(store: Store) -> ReuseSync:
@@ -51,9 +81,16 @@ def sync(store: Store) -> ReuseSync:
     low = mark(store)
     if store.max_passage_id() <= low:
         return done
-    index = _index(store)
     reports = store.conn.execute(
         "SELECT report_id, max(id) FROM passages WHERE id > ? GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
+    ahead: dict[str, tuple] = {}
+    if 2 * store.passage_count(after=low) <= store.passage_count():
+        # Fewer new passages than stored ones: their signatures first, so the index keeps only the stored
+        # band keys they can meet instead of sorting every key of the archive.
+        ahead = {report_id: _prepared(store, report_id) for report_id, _ in reports}
+        index = _index(store, np.concatenate([sigs for _, _, sigs in ahead.values()]))
+    else:
+        index = _index(store)
     # A report's passages are numbered in order and stored together, so passage n has id offset + n: one
     # lookup per report that is matched, not one per match.
     offsets: dict[str, int] = {}
@@ -64,38 +101,46 @@ def sync(store: Store) -> ReuseSync:
                 "SELECT min(id) - min(passage_no) FROM passages WHERE report_id = ?", (report_id,)).fetchone()[0]
         return offsets[report_id]
 
-    for report_id, last in reports:
-        rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? ORDER BY passage_no",
-                                  (report_id,)).fetchall()
-        ids = {no: pid for pid, no, _ in rows}
-        matches = index.add(report_id, [(no, text) for _, no, text in rows])
-        signatures = index.signatures_of(report_id)
-        with store.transaction():
-            store.conn.executemany("INSERT OR REPLACE INTO reuse_signatures VALUES (?, ?)",
-                                   [(ids[no], blob) for no, blob in signatures])
-            pairs = []
-            mine: dict[int, set[str]] = {}  # this report's passages → the other reports holding them
-            theirs: set[int] = set()  # earlier passages this report holds too
-            for m in matches:
-                other = offset(m.other_report_id) + m.other_passage_no
-                sim = round(float(m.similarity), 4)
-                pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
-                mine.setdefault(ids[m.passage_no], set()).add(m.other_report_id)
-                theirs.add(other)
-            store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", pairs)
-            # Counts move by what this report brings: its passages count the reports they match, and each
-            # earlier passage it matches is held by one more report (this one is new to all of them).
-            store.conn.executemany("INSERT OR REPLACE INTO reuse_counts VALUES (?, ?)",
-                                   [(pid, len(reports)) for pid, reports in mine.items()])
-            store.conn.executemany("INSERT INTO reuse_counts VALUES (?, 1) ON CONFLICT(passage_id) "
-                                   "DO UPDATE SET reports = reports + 1", [(pid,) for pid in theirs])
-            store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(max(last, low)),))
-            if pairs:
-                store.bump_facets_generation()
-        done.reports += 1
-        done.matches += len(pairs) // 2
+    found = _Found()
+    for n, (report_id, last) in enumerate(reports, 1):
+        ids, nos, sigs = ahead.pop(report_id, None) or _prepared(store, report_id)
+        matches = index.add_prepared(report_id, nos, sigs)
+        found.reports += 1
+        found.signed += [(ids[no], blob) for no, blob in index.signatures_of(report_id)]
+        mine: dict[int, set[str]] = {}  # this report's passages → the other reports holding them
+        theirs: set[int] = set()  # earlier passages this report holds too
+        for m in matches:
+            other = offset(m.other_report_id) + m.other_passage_no
+            sim = round(float(m.similarity), 4)
+            found.pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
+            mine.setdefault(ids[m.passage_no], set()).add(m.other_report_id)
+            theirs.add(other)
+        found.counted += [(pid, len(holders)) for pid, holders in mine.items()]
+        found.more.update(theirs)
+        if n == len(reports) or len(found.pairs) >= WRITE_PAIRS or found.reports >= WRITE_REPORTS:
+            _write(store, found, max(last, low))
+            done.reports += found.reports
+            done.matches += len(found.pairs) // 2
+            found = _Found()
     done.seconds = time.monotonic() - started
     return done
+
+
+def _write(store: Store, found: _Found, upto: int) -> None:
+    """One transaction: what the reports found, and the mark past them. Rows go in key order, so each page
+    of the tables is written once."""
+    with store.transaction():
+        store.conn.executemany("INSERT OR REPLACE INTO reuse_signatures VALUES (?, ?)", found.signed)
+        store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", sorted(found.pairs))
+        # Counts move by what each report brings: its passages count the reports they match, and each earlier
+        # passage it matches is held by one more report (it is new to all of them). Only a later report
+        # matches a passage, so the reports' own counts are set before anything is added to them.
+        store.conn.executemany("INSERT OR REPLACE INTO reuse_counts VALUES (?, ?)", found.counted)
+        store.conn.executemany("INSERT INTO reuse_counts VALUES (?, ?) ON CONFLICT(passage_id) "
+                               "DO UPDATE SET reports = reports + excluded.reports", sorted(found.more.items()))
+        store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(upto),))
+        if found.pairs:
+            store.bump_facets_generation()
 
 
 def rebuild(store: Store) -> ReuseSync:
