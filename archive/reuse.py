@@ -233,30 +233,42 @@ class ReuseIndex:
         10,000 synthetic ones: 0.5 million keys instead of 13 million). Any
         other lookup would miss: such an index serves one sync.
         """
-        index = cls(threshold=threshold)
         table = list(rows)
-        if table:
-            report_ids, nos, blobs = zip(*table)  # columns without a Python loop: 0.4 million rows at 10k reports
-            del table
-            if set(map(len, blobs)) != {SIGNATURE_BYTES}:
-                at = next(i for i, blob in enumerate(blobs) if len(blob) != SIGNATURE_BYTES)
-                raise ValueError(f"report {report_ids[at]} passage {nos[at]}: a reuse signature is "
-                                 f"{SIGNATURE_BYTES} bytes, not {len(blobs[at])}")
-            sigs = np.frombuffer(b"".join(blobs), dtype="<u2").reshape(len(blobs), NUM_PERM)
-            del blobs
-            for report_id in dict.fromkeys(report_ids):
-                index._owner_of(report_id)
-            owners = np.fromiter(map(index._report_no.__getitem__, report_ids), np.int32, len(report_ids))
-            index._reserve(len(sigs) + (0 if wanted is None else len(wanted)))  # room for what comes next
-            new = index._append(owners, np.asarray(nos, dtype=np.int32), sigs)
-            del sigs  # copied into the index
-            keys, krows = sorted_keys(index._sigs[:index._n], new,
-                                      None if wanted is None else KeySet.of(wanted))
-            level = 0  # the level a key count this large would have reached by merging: later merges stay small
-            while len(keys) > index._level0 * index.GROWTH ** level:
-                level += 1
-            empty = Level.of(keys[:0], krows[:0])
-            index._levels = [empty] * level + [Level.of(keys, krows)]
+        if not table:
+            return cls(threshold=threshold)
+        report_ids, nos, blobs = zip(*table)  # columns without a Python loop: 0.4 million rows at 10k reports
+        del table
+        if set(map(len, blobs)) != {SIGNATURE_BYTES}:
+            at = next(i for i, blob in enumerate(blobs) if len(blob) != SIGNATURE_BYTES)
+            raise ValueError(f"report {report_ids[at]} passage {nos[at]}: a reuse signature is "
+                             f"{SIGNATURE_BYTES} bytes, not {len(blobs[at])}")
+        named = list(dict.fromkeys(report_ids))
+        number = {report_id: n for n, report_id in enumerate(named)}
+        owners = np.fromiter(map(number.__getitem__, report_ids), np.int32, len(report_ids))
+        return cls.from_arrays(named, owners, np.asarray(nos, dtype=np.int32), b"".join(blobs),
+                               threshold=threshold, wanted=wanted)
+
+    @classmethod
+    def from_arrays(cls, report_ids: Sequence[str], owners: np.ndarray, passage_nos: np.ndarray, blob: bytes, *,
+                    threshold: float = THRESHOLD, wanted: np.ndarray | None = None) -> ReuseIndex:
+        """``from_signatures`` for rows already in columns: each passage's report (a number into
+        ``report_ids``), its number, and all signatures joined into one string of bytes."""
+        index = cls(threshold=threshold)
+        sigs = np.frombuffer(blob, dtype="<u2").reshape(-1, NUM_PERM)
+        if not len(sigs):
+            return index
+        present, owners = np.unique(owners, return_inverse=True)  # reports with no passage left out
+        for n in present.tolist():
+            index._owner_of(report_ids[n])
+        index._reserve(len(sigs) + (0 if wanted is None else len(wanted)))  # room for what comes next
+        new = index._append(owners.astype(np.int32), passage_nos, sigs)
+        del sigs  # copied into the index
+        keys, krows = sorted_keys(index._sigs[:index._n], new, None if wanted is None else KeySet.of(wanted))
+        level = 0  # the level a key count this large would have reached by merging: later merges stay small
+        while len(keys) > index._level0 * index.GROWTH ** level:
+            level += 1
+        empty = Level.of(keys[:0], krows[:0])
+        index._levels = [empty] * level + [Level.of(keys, krows)]
         return index
 
     def signatures_of(self, report_id: str) -> list[tuple[int, bytes]]:
@@ -316,9 +328,9 @@ class ReuseIndex:
         if need > len(self._sigs):
             self._reserve(max(need, 2 * len(self._sigs)))
         rows = np.arange(self._n, need, dtype=np.int32)
-        self._sigs[rows] = sigs
-        self._owner[rows] = owner
-        self._pno[rows] = nos
+        self._sigs[self._n:need] = sigs
+        self._owner[self._n:need] = owner
+        self._pno[self._n:need] = nos
         if np.isscalar(owner):
             self._spans.setdefault(int(owner), []).append((self._n, need))
         else:  # a rebuild: one run per report, in the order rows arrive
