@@ -37,6 +37,18 @@ def mark(store: Store) -> int:
     return int(row[0]) if row else 0
 
 
+def generation(store: Store) -> int:
+    """Moves whenever stored reuse changes (new reports reuse earlier passages, a rebuild): readers that keep
+    the counts warm read them again, and only them."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _moved(store: Store) -> None:
+    store.conn.execute("INSERT INTO meta VALUES ('reuse_generation', '1') ON CONFLICT(key) "
+                       "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
 def pending(store: Store) -> int:
     return store.passage_count(after=mark(store))
 
@@ -157,7 +169,7 @@ def _write(store: Store, found: _Found, upto: int) -> None:
                                "DO UPDATE SET reports = reports + excluded.reports", sorted(found.more.items()))
         store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(upto),))
         if found.pairs:
-            store.bump_facets_generation()
+            _moved(store)
 
 
 def rebuild(store: Store) -> ReuseSync:
@@ -167,7 +179,7 @@ def rebuild(store: Store) -> ReuseSync:
         store.conn.execute("DELETE FROM reuse_counts")
         store.conn.execute("DELETE FROM reuse_signatures")
         store.conn.execute("DELETE FROM meta WHERE key = 'reuse_mark'")
-        store.bump_facets_generation()
+        _moved(store)
     return sync(store)
 
 

@@ -7,6 +7,7 @@ import sqlite3
 
 from archive import reused
 from archive.store import Store
+from index.search import Searcher
 from tests.bench.reuse_corpus import build
 from tests.conftest import run
 from tests.support.reports import write_reports
@@ -105,3 +106,21 @@ def test_reuse_found_import_by_import_equals_a_rebuild(tmp_path, monkeypatch):
         assert [store.conn.execute(sql).fetchall() for sql in tables] == stepwise
     across = [(a, b) for a, b, _ in stepwise[0] if a <= low < b]
     assert len(across) >= 5  # the second import's passages found in the first's
+
+
+def test_a_warm_searcher_hides_a_passage_a_later_import_reuses_without_reloading_its_facets(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(write_reports(tmp_path / "ac", {k: REPORTS[k] for k in ("a.txt", "c.txt")})), data=data)
+    searcher = Searcher(Store(data, readonly=True))
+    phrase = '"扎实推进乡村振兴战略"'
+    assert searcher.search(phrase, hide_common=2).total == 1  # in one report so far: shown
+    with Store(data, readonly=True) as store:
+        facets, reuse = store.facets_generation(), reused.generation(store)
+    run("import", str(write_reports(tmp_path / "b", {"b.txt": REPORTS["b.txt"]})), data=data)
+    assert searcher.search(phrase).total == 2
+    assert searcher.search(phrase, hide_common=2).total == 0  # now in two reports: both hidden, the old one too
+    assert searcher.search(phrase, hide_common=3).total == 2
+    with Store(data, readonly=True) as store:
+        assert store.facets_generation() == facets == searcher.facet_table.generation  # nothing else reloaded
+        assert reused.generation(store) > reuse
+    searcher.close()
