@@ -98,21 +98,57 @@ ROW_BITS = 64 - KEY_BITS
 _CHUNK = 8192
 
 
-def sorted_keys(sigs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sorted_keys(sigs: np.ndarray, rows: np.ndarray, wanted: KeySet | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Every band key with its row, sorted by key: packed into one uint64 and sorted in place.
 
     Rows fit in the 64 - KEY_BITS bits the key leaves free (up to 134 million
     passages), so one ``sort`` replaces an argsort and two gathers: a
     rebuild of 180,000 passages sorts 5.8 million keys in 0.4 s instead of 1.2 s.
+    ``wanted``: keep only the keys in that set, the only ones a lookup of
+    those keys can meet.
     """
     if len(rows) and int(rows[-1]) >= 1 << ROW_BITS:
         raise ValueError(f"the reuse index holds at most {1 << ROW_BITS} passages")
     packed = np.empty(len(rows) * BANDS, dtype=np.uint64)
+    end = 0
     for lo in range(0, len(rows), _CHUNK):  # bounded temporaries: a rebuild's peak is the arrays it keeps
         keys, krows = flat_keys(sigs[lo:lo + _CHUNK], rows[lo:lo + _CHUNK])
-        packed[lo * BANDS:lo * BANDS + len(keys)] = (keys << np.uint64(ROW_BITS)) | krows.astype(np.uint64)
+        if wanted is not None:
+            hit = wanted.hits(keys)
+            keys, krows = keys[hit], krows[hit]
+        packed[end:end + len(keys)] = (keys << np.uint64(ROW_BITS)) | krows.astype(np.uint64)
+        end += len(keys)
+    packed = packed[:end]
     packed.sort()
     return packed >> np.uint64(ROW_BITS), (packed & np.uint64((1 << ROW_BITS) - 1)).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """Sorted distinct keys that many more are tested against: a bitmap of their low bits rules out
+    nearly all others before a binary search (13 million keys against 130,000: 0.3 s instead of 1.2 s)."""
+
+    keys: np.ndarray
+    bitmap: np.ndarray
+
+    @classmethod
+    def of(cls, sigs: np.ndarray) -> KeySet:
+        """The band keys of these signatures."""
+        keys = np.unique(flat_keys(sigs, np.zeros(len(sigs), dtype=np.int32))[0])
+        bitmap = np.zeros(1 << min(26, max(16, len(keys).bit_length() + 7)), dtype=bool)  # ~1 % false hits
+        bitmap[(keys & np.uint64(len(bitmap) - 1)).astype(np.intp)] = True
+        return cls(keys, bitmap)
+
+    def hits(self, keys: np.ndarray) -> np.ndarray:
+        """Which of ``keys`` are in the set."""
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=bool)
+        maybe = np.flatnonzero(self.bitmap[(keys & np.uint64(len(self.bitmap) - 1)).astype(np.intp)])
+        at = np.minimum(np.searchsorted(self.keys, keys[maybe]), len(self.keys) - 1)
+        hit = np.zeros(len(keys), dtype=bool)
+        hit[maybe[self.keys[at] == keys[maybe]]] = True
+        return hit
 
 
 def flat_keys(sigs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,10 +2,11 @@
 
 Reuse is derived from the passages (``reuse.ReuseIndex`` finds them), so it
 follows the index's discipline: a high-water mark (``meta.reuse_mark``, the
-largest passage id looked at) and one transaction per report holding its
-signatures, its matches (both directions) and the new mark. A killed sync
-leaves the archive consistent and the next one carries on; the index itself
-is rebuilt from the stored signatures (1.1 s for 180k passages).
+largest passage id looked at) and one transaction per group of reports
+holding their signatures, their matches (both directions) and the new mark.
+A killed sync leaves the archive consistent and the next one carries on;
+the index itself is rebuilt from the stored signatures (1.1 s for 180k
+passages), or only the part of it the new passages can meet.
 
 A passage's reuse is the set of *other reports* holding a near-identical
 passage; copies of one report (exact and near duplicates) are one report,
@@ -16,9 +17,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
-from .reuse import ReuseIndex
+import numpy as np
+
+from .reuse import SIGNATURE_BYTES, ReuseIndex, prepare
 from .store import Store
 
 
@@ -41,15 +45,71 @@ def epoch(store: Store) -> int:
     return int(row[0]) if row else 0
 
 
+def generation(store: Store) -> int:
+    """Moves whenever stored reuse changes (new reports reuse earlier passages, a rebuild): readers that keep
+    the counts warm read them again, and only them."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _moved(store: Store) -> None:
+    store.conn.execute("INSERT INTO meta VALUES ('reuse_generation', '1') ON CONFLICT(key) "
+                       "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
 def pending(store: Store) -> int:
     return store.passage_count(after=mark(store))
 
 
-def _index(store: Store) -> ReuseIndex:
-    rows = store.conn.execute(
-        "SELECT p.report_id, p.passage_no, s.signature FROM reuse_signatures s JOIN passages p ON p.id = s.passage_id "
-        "ORDER BY s.passage_id")
-    return ReuseIndex.from_signatures(rows)
+def _index(store: Store, wanted: np.ndarray | None = None) -> ReuseIndex:
+    """Every stored signature indexed (or only its keys ``wanted`` meets: ``ReuseIndex.from_signatures``).
+
+    A report's own passages are stored together and numbered in order (its
+    copies' passages, which have no signatures, come later), so a passage's
+    report and number follow from its id: the signatures are read without
+    joining the passages (0.4 s instead of 0.9 s at 10k reports).
+    """
+    reports = store.conn.execute("SELECT report_id, min(id), min(id) - min(passage_no) FROM passages "
+                                 "WHERE copy_id = 0 GROUP BY report_id ORDER BY min(id)").fetchall()
+    stored = store.conn.execute("SELECT passage_id, signature FROM reuse_signatures ORDER BY passage_id").fetchall()
+    if not stored:
+        return ReuseIndex()
+    report_ids, firsts, offsets = zip(*reports)
+    pids, blobs = zip(*stored)
+    del stored
+    if set(map(len, blobs)) != {SIGNATURE_BYTES}:
+        at = next(i for i, blob in enumerate(blobs) if len(blob) != SIGNATURE_BYTES)
+        raise ValueError(f"passage {pids[at]}: a reuse signature is {SIGNATURE_BYTES} bytes, not {len(blobs[at])}")
+    pids = np.asarray(pids, dtype=np.int64)
+    owners = np.searchsorted(np.asarray(firsts, dtype=np.int64), pids, side="right") - 1
+    nos = (pids - np.asarray(offsets, dtype=np.int64)[owners]).astype(np.int32)
+    return ReuseIndex.from_arrays(report_ids, owners, nos, b"".join(blobs), wanted=wanted)
+
+
+def _prepared(store: Store, report_id: str) -> tuple[dict[int, int], list[int], np.ndarray]:
+    """A report's passage ids by number, and the numbers and signatures of those long enough to count."""
+    rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? AND copy_id = 0 "
+                              "ORDER BY passage_no", (report_id,)).fetchall()
+    return {no: pid for pid, no, _ in rows}, *prepare((no, text) for _, no, text in rows)
+
+
+#: One transaction writes what reports found until they hold this many pairs (or this many reports): the
+#: pages their pairs touch among the earlier passages are written once for all of them. 100 reports into
+#: 10,000 synthetic ones (82,000 pairs) spent 2.2 s of 7 s in 97 commits, one per report; a killed sync
+#: redoes at most one transaction's reports.
+WRITE_PAIRS = 500_000
+WRITE_REPORTS = 1000
+
+
+@dataclass
+class _Found:
+    """What reports found, not yet written."""
+
+    reports: int = 0
+    signed: list[tuple[int, bytes]] = field(default_factory=list)  # (passage id, signature)
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)  # both directions
+    counted: list[tuple[int, int]] = field(default_factory=list)  # their passages → other reports holding them
+    more: Counter[int] = field(default_factory=Counter)  # earlier passages → how many of them hold those too
 
 
 def sync(store: Store) -> ReuseSync:
@@ -60,10 +120,17 @@ def sync(store: Store) -> ReuseSync:
     if store.max_passage_id() <= low:
         return done
     top = store.max_passage_id()
-    index = _index(store)
     # A report's own text only: a copy's passages (archive/copytext.py) are the report too, never reuse of it.
     reports = store.conn.execute("SELECT report_id, max(id) FROM passages WHERE id > ? AND copy_id = 0 "
                                  "GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
+    ahead: dict[str, tuple] = {}
+    if reports and 2 * store.passage_count(after=low) <= store.passage_count():
+        # Fewer new passages than stored ones: their signatures first, so the index keeps only the stored
+        # band keys they can meet instead of sorting every key of the archive.
+        ahead = {report_id: _prepared(store, report_id) for report_id, _ in reports}
+        index = _index(store, np.concatenate([sigs for _, _, sigs in ahead.values()]))
+    else:
+        index = _index(store)
     # A report's passages are numbered in order and stored together, so passage n has id offset + n: one
     # lookup per report that is matched, not one per match.
     offsets: dict[str, int] = {}
@@ -75,41 +142,49 @@ def sync(store: Store) -> ReuseSync:
                 (report_id,)).fetchone()[0]
         return offsets[report_id]
 
-    for report_id, last in reports:
-        rows = store.conn.execute("SELECT id, passage_no, text FROM passages WHERE report_id = ? AND copy_id = 0 "
-                                  "ORDER BY passage_no", (report_id,)).fetchall()
-        ids = {no: pid for pid, no, _ in rows}
-        matches = index.add(report_id, [(no, text) for _, no, text in rows])
-        signatures = index.signatures_of(report_id)
-        with store.transaction():
-            store.conn.executemany("INSERT OR REPLACE INTO reuse_signatures VALUES (?, ?)",
-                                   [(ids[no], blob) for no, blob in signatures])
-            pairs = []
-            mine: dict[int, set[str]] = {}  # this report's passages → the other reports holding them
-            theirs: set[int] = set()  # earlier passages this report holds too
-            for m in matches:
-                other = offset(m.other_report_id) + m.other_passage_no
-                sim = round(float(m.similarity), 4)
-                pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
-                mine.setdefault(ids[m.passage_no], set()).add(m.other_report_id)
-                theirs.add(other)
-            store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", pairs)
-            # Counts move by what this report brings: its passages count the reports they match, and each
-            # earlier passage it matches is held by one more report (this one is new to all of them).
-            store.conn.executemany("INSERT OR REPLACE INTO reuse_counts VALUES (?, ?)",
-                                   [(pid, len(reports)) for pid, reports in mine.items()])
-            store.conn.executemany("INSERT INTO reuse_counts VALUES (?, 1) ON CONFLICT(passage_id) "
-                                   "DO UPDATE SET reports = reports + 1", [(pid,) for pid in theirs])
-            store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(max(last, low)),))
-            if pairs:
-                store.bump_facets_generation()
-        done.reports += 1
-        done.matches += len(pairs) // 2
+    found = _Found()
+    for n, (report_id, last) in enumerate(reports, 1):
+        ids, nos, sigs = ahead.pop(report_id, None) or _prepared(store, report_id)
+        matches = index.add_prepared(report_id, nos, sigs)
+        found.reports += 1
+        found.signed += [(ids[no], blob) for no, blob in index.signatures_of(report_id)]
+        mine: dict[int, set[str]] = {}  # this report's passages → the other reports holding them
+        theirs: set[int] = set()  # earlier passages this report holds too
+        for m in matches:
+            other = offset(m.other_report_id) + m.other_passage_no
+            sim = round(float(m.similarity), 4)
+            found.pairs += [(ids[m.passage_no], other, sim), (other, ids[m.passage_no], sim)]
+            mine.setdefault(ids[m.passage_no], set()).add(m.other_report_id)
+            theirs.add(other)
+        found.counted += [(pid, len(holders)) for pid, holders in mine.items()]
+        found.more.update(theirs)
+        if n == len(reports) or len(found.pairs) >= WRITE_PAIRS or found.reports >= WRITE_REPORTS:
+            _write(store, found, max(last, low))
+            done.reports += found.reports
+            done.matches += len(found.pairs) // 2
+            found = _Found()
     if mark(store) < top:  # copies' passages above the last report's: looked at, nothing to find
         with store.transaction():
             store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(top),))
     done.seconds = time.monotonic() - started
     return done
+
+
+def _write(store: Store, found: _Found, upto: int) -> None:
+    """One transaction: what the reports found, and the mark past them. Rows go in key order, so each page
+    of the tables is written once."""
+    with store.transaction():
+        store.conn.executemany("INSERT OR REPLACE INTO reuse_signatures VALUES (?, ?)", found.signed)
+        store.conn.executemany("INSERT OR REPLACE INTO passage_reuse VALUES (?, ?, ?)", sorted(found.pairs))
+        # Counts move by what each report brings: its passages count the reports they match, and each earlier
+        # passage it matches is held by one more report (it is new to all of them). Only a later report
+        # matches a passage, so the reports' own counts are set before anything is added to them.
+        store.conn.executemany("INSERT OR REPLACE INTO reuse_counts VALUES (?, ?)", found.counted)
+        store.conn.executemany("INSERT INTO reuse_counts VALUES (?, ?) ON CONFLICT(passage_id) "
+                               "DO UPDATE SET reports = reports + excluded.reports", sorted(found.more.items()))
+        store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(upto),))
+        if found.pairs:
+            _moved(store)
 
 
 def rebuild(store: Store) -> ReuseSync:
@@ -121,7 +196,7 @@ def rebuild(store: Store) -> ReuseSync:
         store.conn.execute("DELETE FROM meta WHERE key = 'reuse_mark'")
         store.conn.execute("INSERT INTO meta VALUES ('reuse_epoch', '1') ON CONFLICT(key) "
                            "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
-        store.bump_facets_generation()
+        _moved(store)
     return sync(store)
 
 

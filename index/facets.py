@@ -4,8 +4,10 @@
 Loaded once from SQLite and extended as the archive grows (passages are
 append-only), so filtering and counting a result set of any size is a few
 numpy operations instead of a query per request. When stored reports change
-in place (a correction, new reuse of old passages) the store's
-``facets_generation`` moves and the table loads again.
+in place (a correction, a reclassification) the store's ``facets_generation``
+moves and the table loads again; when new reports reuse passages already
+loaded, ``reused.generation`` moves and only the reuse counts are read again
+(15 ms at 10,000 reports, where loading everything takes 2-3 s).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class FacetTable:
     #: Each coded facet's values by code - 1: its vocabulary, then any value met that it lacks.
     values: dict[str, list[str]] = field(default_factory=lambda: {f: list(v) for f, v in CODED.items()})
     generation: int = 0  # the store's facets_generation these arrays were loaded at
+    reuse_generation: int = 0  # reused.generation the reuse counts were read at
 
     @property
     def section(self) -> np.ndarray:
@@ -51,15 +54,30 @@ class FacetTable:
 
     def refresh(self, store: Store) -> None:
         """Load the passages added since the last refresh; everything again when stored reports were
-        corrected or reclassified in place (their year, kind or section types moved)."""
+        corrected or reclassified in place (their year, kind or section types moved); every reuse count
+        again, and nothing else, when new reports reuse passages already loaded."""
         generation = store.facets_generation()
         if generation != self.generation:
             fresh = FacetTable()
             fresh.generation = generation
             self.__dict__.update(fresh.__dict__)
-        top = store.max_passage_id()
-        if top <= self.top:
-            return
+        reuse_generation = reused.generation(store)  # before the counts: a change after them is seen next time
+        top = max(store.max_passage_id(), self.top)
+        if top > self.top:
+            self._load(store, top)
+        if reuse_generation != self.reuse_generation:
+            counts = np.zeros_like(self.reused)  # a new array: a reader holding the old one sees it whole
+            for pid, others in reused.counts(store, 0, top):
+                counts[pid] = others
+            self.reused = counts
+            self.reuse_generation = reuse_generation
+        elif top > self.top:
+            for pid, others in reused.counts(store, self.top, top):
+                self.reused[pid] = others
+        self.top = top
+
+    def _load(self, store: Store, top: int) -> None:
+        """The facets of the passages with ids in (self.top, top], in arrays grown to hold them."""
         rows = store.facet_rows(self.top, top)
         size = top + 1
         for facet, old in list(self.codes.items()):
@@ -81,9 +99,6 @@ class FacetTable:
             self.report[pid] = report
             self.chars[pid] = 0 if copy_id else chars
             self.copied[pid] = bool(copy_id)
-        for pid, others in reused.counts(store, self.top, top):
-            self.reused[pid] = others
-        self.top = top
 
     def mask(self, ids: np.ndarray, filters: dict[str, tuple]) -> np.ndarray:
         """Which ids have facets among the wanted values (OR within a facet, AND across). ``filters``:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from archive.reuse import (
@@ -165,6 +166,35 @@ def test_reuse_rebuilt_index_finds_what_the_incremental_one_found(corpus_run):
     assert len(rebuilt) == len(index) and rebuilt.reports == index.reports
     for report_id, passages in rendered[100:]:
         assert sorted(rebuilt.add(report_id, passages), key=repr) == sorted(index.add(report_id, passages), key=repr)
+
+
+def test_reuse_index_of_the_wanted_keys_finds_what_the_full_one_finds(corpus_run):
+    corpus, _ = corpus_run
+    full = ReuseIndex()
+    rendered = list(corpus.reports())
+    for report_id, passages in rendered[:250]:
+        full.add(report_id, passages)
+    rows = [(rid, no, blob) for rid, _ in rendered[:250] for no, blob in full.signatures_of(rid)]
+    coming = [(rid, *prepare(passages)) for rid, passages in rendered[250:]]
+    narrow = ReuseIndex.from_signatures(rows, wanted=np.concatenate([sigs for _, _, sigs in coming]))
+    assert 0 < sum(len(level.keys) for level in narrow._levels) < len(rows) * 32 / 4  # most keys left out
+    found = 0
+    for report_id, nos, sigs in coming:
+        want = sorted(full.add_prepared(report_id, nos, sigs), key=repr)
+        assert sorted(narrow.add_prepared(report_id, nos, sigs), key=repr) == want
+        found += len(want)
+    assert found > 50
+
+
+def test_reuse_key_set_hits_exactly_its_keys():
+    from archive.reuse_bands import KeySet, flat_keys
+
+    sigs = np.random.default_rng(5).integers(0, 1 << 16, (2000, 128), dtype=np.uint16)
+    wanted = KeySet.of(sigs[:300])
+    keys, _ = flat_keys(sigs, np.arange(len(sigs), dtype=np.int32))
+    assert (wanted.hits(keys) == np.isin(keys, wanted.keys)).all()
+    assert wanted.hits(keys[: 300 * 32]).all() and wanted.hits(keys[1000 * 32:]).sum() < 10
+    assert not KeySet.of(sigs[:0]).hits(keys).any()
 
 
 def test_reuse_index_merges_levels_without_losing_keys():

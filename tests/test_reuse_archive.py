@@ -7,6 +7,8 @@ import sqlite3
 
 from archive import reused
 from archive.store import Store
+from index.search import Searcher
+from tests.bench.reuse_corpus import build
 from tests.conftest import run
 from tests.support.reports import write_reports
 
@@ -80,3 +82,45 @@ def test_kept_counts_equal_a_count_over_the_pairs(tmp_path):
         "SELECT r.passage_id, count(DISTINCT op.report_id) FROM passage_reuse r "
         "JOIN passages op ON op.id = r.other_passage_id GROUP BY r.passage_id").fetchall())
     assert kept == direct and max(n for _, n in kept) == 2
+
+
+def test_reuse_found_import_by_import_equals_a_rebuild(tmp_path, monkeypatch):
+    """A later, smaller import indexes only the stored keys its passages can meet and writes in several
+    transactions: what it finds is what finding everything again finds."""
+    corpus = build(40, seed=2)
+    texts = {f"{rid}.txt": "\n".join(text for _, text in passages) for rid, passages in corpus.reports()}
+    names = list(texts)
+    data = tmp_path / "data"
+    run("import", str(write_reports(tmp_path / "first", {n: texts[n] for n in names[:30]})), data=data)
+    monkeypatch.setattr(reused, "WRITE_REPORTS", 3)
+    with Store(data) as store:
+        low = reused.mark(store)
+    second = run("import", str(write_reports(tmp_path / "second", {n: texts[n] for n in names[30:]})), data=data)
+    assert second.exit_code == 0
+    tables = ("SELECT * FROM passage_reuse ORDER BY 1, 2", "SELECT * FROM reuse_counts ORDER BY 1",
+              "SELECT * FROM reuse_signatures ORDER BY 1")
+    with Store(data) as store:
+        stepwise = [store.conn.execute(sql).fetchall() for sql in tables]
+        with store.writer_lock():
+            reused.rebuild(store)
+        assert [store.conn.execute(sql).fetchall() for sql in tables] == stepwise
+    across = [(a, b) for a, b, _ in stepwise[0] if a <= low < b]
+    assert len(across) >= 5  # the second import's passages found in the first's
+
+
+def test_a_warm_searcher_hides_a_passage_a_later_import_reuses_without_reloading_its_facets(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(write_reports(tmp_path / "ac", {k: REPORTS[k] for k in ("a.txt", "c.txt")})), data=data)
+    searcher = Searcher(Store(data, readonly=True))
+    phrase = '"扎实推进乡村振兴战略"'
+    assert searcher.search(phrase, hide_common=2).total == 1  # in one report so far: shown
+    with Store(data, readonly=True) as store:
+        facets, reuse = store.facets_generation(), reused.generation(store)
+    run("import", str(write_reports(tmp_path / "b", {"b.txt": REPORTS["b.txt"]})), data=data)
+    assert searcher.search(phrase).total == 2
+    assert searcher.search(phrase, hide_common=2).total == 0  # now in two reports: both hidden, the old one too
+    assert searcher.search(phrase, hide_common=3).total == 2
+    with Store(data, readonly=True) as store:
+        assert store.facets_generation() == facets == searcher.facet_table.generation  # nothing else reloaded
+        assert reused.generation(store) > reuse
+    searcher.close()
