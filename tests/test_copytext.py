@@ -7,6 +7,7 @@ import sqlite3
 
 from archive.copytext import only_in_copy
 from tests.conftest import run
+from tests.support.reports import MINI
 from tests.test_import import report, write
 
 KEPT = [{"passage_no": n, "section_no": s, "section_type": t, "heading": h, "is_heading": 0, "text": text}
@@ -103,3 +104,23 @@ def test_an_archive_from_before_copies_had_passages_keeps_its_ids_and_gets_them_
     assert db.execute("SELECT count(*) FROM passages WHERE copy_id != 0").fetchone()[0] == 2
     assert db.execute("SELECT min(id) FROM passages WHERE copy_id != 0").fetchone()[0] > own[-1][0]
     assert json.loads(run("search", "--json", '"相关事项11件"', data=data).output)["total"] == 1
+
+
+def test_reuse_found_after_copies_gained_passages_points_at_the_reports_own_text(tmp_path):
+    data = tmp_path / "data"
+    out = json.loads(run("import", "--json", str(_repost_inbox(tmp_path)), data=data).output)
+    rid = out["duplicates"][0]["of"]
+    kept = json.loads(run("show", "--json", rid, data=data).output)["passages"]
+    borrowed = next(p for p in kept if "完成科技创新相关事项24件" in p["text"])
+    later = tmp_path / "later"
+    write(later / "c.txt", MINI["c.txt"].replace("二、不足", borrowed["text"] + "\n二、不足"))
+    run("import", str(later), data=data)  # its passages come after the copy's in id order
+    obj = json.loads(run("show", "--json", rid, data=data).output)
+    reused = {p["passage_no"]: p["reuse"] for p in obj["passages"] if p["reuse"]}
+    # (Its sister paragraphs, which differ only in their figures, count as the same passage too.)
+    assert reused[borrowed["passage_no"]] == {"reports": 1, "earliest_year": 2023}
+    sources = [a for s in json.loads(run("reuse", "--json", rid, data=data).output)["shared"] for a in s["also_in"]]
+    assert {(a["report_id"] != rid, a["text"]) for a in sources} == {(True, borrowed["text"])}  # that very passage
+    db = sqlite3.connect(data / "archive.db")
+    assert db.execute("SELECT count(*) FROM passage_reuse r JOIN passages p ON p.id = r.passage_id "
+                      "WHERE p.copy_id != 0").fetchone()[0] == 0
