@@ -25,7 +25,8 @@ from . import copydiff
 from .errors import InputError, NotFound
 from .importer import reread
 from .store import Store
-from .text import fold
+from .sitetext import is_site_line
+from .text import fold, is_chrome_line
 
 _NOT_WORDING = re.compile(r"[\W_]+")
 
@@ -51,7 +52,8 @@ def only_in_copy(kept: list[dict], copy: list[str]) -> list[dict]:
     A paragraph whose wording the kept text holds anywhere is not new text, though the diff pairs it as
     changed: a heading with a stop added, two paragraphs a repost joined, one moved elsewhere. (All 916
     changed paragraphs of the 43 near copies in a corpus of real reposts were such; without this test a
-    search would show each of them twice.)"""
+    search would show each of them twice.) Nor is what the reposting site wrote around the text (its
+    chrome and notes), which cleaning leaves when it stands mid-page."""
     by_no = {p["passage_no"]: p for p in kept}
     whole = bare("".join(p["text"] for p in kept))
     out: list[dict] = []
@@ -61,6 +63,8 @@ def only_in_copy(kept: list[dict], copy: list[str]) -> list[dict]:
             beside = by_no[row.kept_no]
         if row.kind not in ("changed", "copy_only") or not bare(row.copy) or bare(row.copy) in whole:
             continue
+        if row.kind == "copy_only" and (is_chrome_line(row.copy) or is_site_line(row.copy)):
+            continue  # the reposting site's words (打印本页, 责任编辑：…), not the author's
         place = beside or {"section_no": None, "section_type": "other", "heading": "", "is_heading": 0}
         out.append({"passage_no": row.copy_no, "section_no": place["section_no"],
                     "section_type": place["section_type"], "heading": place["heading"],

@@ -165,6 +165,15 @@ _CHROME_LINE = re.compile(
     r"发布时间[：:].{0,40}|浏览次数[：:].{0,20}|阅读[：:]?\s*\d+|(?:责任)?编辑[：:].{0,20}|"
     r"【\s*(?:打印|关闭|收藏)\s*】.*|.{0,30}记者.{0,20}摄|信息来源[：:].{0,40}|作者[：:].{0,20})$"
 )
+
+
+def is_chrome_line(line: str) -> bool:
+    """A line of page chrome wherever it stands (one chrome item, or several side by side: "打印本页 关闭窗口").
+    Cleaning drops such lines only around the report; this tells them apart anywhere."""
+    pieces = line.split()
+    return bool(pieces) and all(_CHROME_LINE.match(p) for p in pieces) or bool(_CHROME_LINE.match(line.strip()))
+
+
 _TAIL_BLOCK = re.compile(r"^(?:相关报道|相关阅读|相关链接|相关新闻|延伸阅读|推荐阅读)[：:]?\s*$")
 _FOOTER_BLOCK = re.compile(r"本模板|本作品|著作权法|著作權法|公有领域|公有領域|维基文库|維基文庫|版权失效|版權失效|社群共识|Public domain")
 _FOOTER_START = re.compile(r"^(?:本作品是中华人民共和国的|本作品来自|本作品在全世界都属于公有领域|Public domain$)")

@@ -36,6 +36,9 @@ def test_a_copy_with_nothing_new_adds_nothing_and_a_moved_paragraph_is_not_new()
     # A repost's formatting is not new wording: a stop after the greeting, two paragraphs joined, spaces.
     reformatted = ["各位领导、同志们：.", same[1] + same[2], "以上 报告，请予评议。"]
     assert only_in_copy(KEPT, reformatted) == []
+    # Nor is what the reposting site wrote mid-page.
+    chrome = [same[0], "打印本页 关闭窗口", same[1], "责任编辑：王某", same[2], "扫一扫在手机打开当前页", same[3]]
+    assert only_in_copy(KEPT, chrome) == []
 
 
 def _repost_inbox(tmp_path):
