@@ -43,6 +43,12 @@ class FacetTable:
     #: Paragraphs found only in a near copy: searched, but not the report's text again (trends leave them out,
     #: and their characters are not counted in a year's text).
     copied: np.ndarray = field(default_factory=lambda: np.zeros(1, bool))
+    #: The same codes and year per report (by report row number) for the facets a report has one value of:
+    #: a result set is counted by report first (one pass over its passages), then each such facet from
+    #: those few thousand counts, instead of a pass over every hit per facet.
+    report_codes: dict[str, np.ndarray] = field(
+        default_factory=lambda: {f: np.zeros(1, np.uint16) for f in CODED if f != "section_type"})
+    report_year: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int16))
     #: Each coded facet's values by code - 1: its vocabulary, then any value met that it lacks.
     values: dict[str, list[str]] = field(default_factory=lambda: {f: list(v) for f, v in CODED.items()})
     generation: int = 0  # the store's facets_generation these arrays were loaded at
@@ -84,6 +90,11 @@ class FacetTable:
             self.codes[facet] = _grown(old, size)
         for name in ("year", "report", "chars", "reused", "copied"):
             setattr(self, name, _grown(getattr(self, name), size))
+        reports = max((row[4] for row in rows), default=0) + 1
+        if reports > len(self.report_year):
+            self.report_year = _grown(self.report_year, reports)
+            for facet, old in list(self.report_codes.items()):
+                self.report_codes[facet] = _grown(old, reports)
         lookups = {f: {v: i + 1 for i, v in enumerate(vals)} for f, vals in self.values.items()}
         for pid, stype, year, kind, report, chars, role, level, region, copy_id in rows:
             for facet, value in (("section_type", stype if stype in lookups["section_type"] else "other"),
@@ -95,6 +106,9 @@ class FacetTable:
                     self.values[facet].append(value)
                     code = lookups[facet][value] = len(self.values[facet])
                 self.codes[facet][pid] = code
+                if facet != "section_type":
+                    self.report_codes[facet][report] = code
+            self.report_year[report] = year
             self.year[pid] = year
             self.report[pid] = report
             self.chars[pid] = 0 if copy_id else chars
@@ -121,24 +135,44 @@ class FacetTable:
                 keep &= np.isin(self.codes[facet][safe], codes)
         return keep
 
-    def counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
-        """Counts over the whole result set, in display order (years newest first, unknown last)."""
+    def per_report(self, ids: np.ndarray) -> np.ndarray:
+        """How many of the passages each report holds, by report row number: one pass over the passages
+        that ``counts`` and ``report_count`` can share."""
+        return np.bincount(self.report[ids], minlength=len(self.report_year))
+
+    def counts(self, ids: np.ndarray, per_report: np.ndarray | None = None) -> dict[str, dict[str, int]]:
+        """Passage counts over the whole result set, in display order (years newest first, unknown last).
+
+        Section types are counted over the passages; the facets a report has one value of (year, kind,
+        who wrote it) over the passages per report, weighted (at 10k reports a common word's 277k hits
+        took 6 passes, 4 ms; now 2)."""
+        per = self.per_report(ids) if per_report is None else per_report
+        return self._counted(np.bincount(self.section[ids], minlength=len(self.values["section_type"]) + 1), per)
+
+    def _counted(self, by_section: np.ndarray, per: np.ndarray) -> dict[str, dict[str, int]]:
+        """Facet counts from a count per section code and a weight per report (passages, or 1 a report)."""
         out: dict[str, dict[str, int]] = {}
         for facet in FACET_NAMES:
             if facet == "year":
-                # A count per possible year rather than np.unique: no sort, a fifth of a common word's query.
-                by_year = np.bincount(self.year[ids], minlength=1)
+                # A count per possible year rather than np.unique: no sort.
+                by_year = np.bincount(self.report_year[: len(per)], weights=per, minlength=1).astype(np.int64)
                 present = np.flatnonzero(by_year)
                 items = sorted(zip(present.tolist(), by_year[present].tolist()), key=lambda kv: (kv[0] == 0, -kv[0]))
                 out["year"] = {(str(y) if y else UNKNOWN_YEAR): int(c) for y, c in items}
+                continue
+            if facet == "section_type":
+                n = by_section
             else:
-                n = np.bincount(self.codes[facet][ids], minlength=len(self.values[facet]) + 1)
-                out[facet] = {v: int(n[i + 1]) for i, v in enumerate(self.values[facet]) if n[i + 1]}
+                n = np.bincount(self.report_codes[facet][: len(per)], weights=per,
+                                minlength=len(self.values[facet]) + 1).astype(np.int64)
+            out[facet] = {v: int(n[i + 1]) for i, v in enumerate(self.values[facet]) if i + 1 < len(n) and n[i + 1]}
         return out
 
-    def report_count(self, ids: np.ndarray) -> int:
+    def report_count(self, ids: np.ndarray, per_report: np.ndarray | None = None) -> int:
         """How many distinct reports the passages belong to (a count per report number: no sort)."""
-        return int(np.count_nonzero(np.bincount(self.report[ids]))) if len(ids) else 0
+        if not len(ids):
+            return 0
+        return int(np.count_nonzero(self.per_report(ids) if per_report is None else per_report))
 
     def report_counts(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
         """Facet counts of the reports the passages belong to: a report counts once per value it has
@@ -147,15 +181,11 @@ class FacetTable:
         if not len(ids):
             return {facet: {} for facet in FACET_NAMES}
         reports = self.report[ids].astype(np.int64)
-        one = np.full(int(reports.max()) + 1, len(ids), dtype=np.int64)
-        one[reports] = np.arange(len(ids))  # some hit of each report (which one does not matter):
-        counts = self.counts(ids[one[one < len(ids)]])  # it carries its report's year, kind and author
         width = len(self.values["section_type"]) + 1
-        cells = np.bincount(reports * width + self.section[ids], minlength=len(one) * width)
-        by_section = np.count_nonzero(cells.reshape(-1, width), axis=0)
-        counts["section_type"] = {k: int(by_section[i + 1]) for i, k in enumerate(self.values["section_type"])
-                                  if by_section[i + 1]}
-        return counts
+        cells = np.bincount(reports * width + self.section[ids], minlength=len(self.report_year) * width)
+        cells = cells.reshape(-1, width)
+        by_section = np.count_nonzero(cells, axis=0)
+        return self._counted(by_section, cells.any(axis=1).astype(np.int64))
 
     def by_year(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(years, passages, reports) per known year among the passages: counts a trend draws."""

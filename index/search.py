@@ -218,8 +218,10 @@ class Searcher(Answers):
             unfiltered: list = []
             pids, scores = self._matches(tree, wanted, unfiltered, hide_common)
             table = self.facet_table
-            result = SearchResult(text, len(pids), offset, [], table.counts(pids), terms=highlight_terms(tree),
-                                  total_reports=table.report_count(pids), sort=sort, group=group)
+            per_report = table.per_report(pids)
+            result = SearchResult(text, len(pids), offset, [], table.counts(pids, per_report),
+                                  terms=highlight_terms(tree), total_reports=table.report_count(pids, per_report),
+                                  sort=sort, group=group)
             keys = self._keys(pids, scores, sort)
             if group == "report":
                 self._report_page(result, pids, scores, keys, offset, limit, cut)
