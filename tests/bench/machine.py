@@ -82,7 +82,7 @@ def describe() -> dict:
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
         "git_commit": git_commit(),
-        "packages": {d: _version(d) for d in ("jieba", "Whoosh-Reloaded", "sqlite-utils", "datasketch", "numpy",
+        "packages": {d: _version(d) for d in ("jieba", "Whoosh-Reloaded", "sqlite-utils", "numpy",
                                                "waitress", "Flask")},
         "load_at_start": load(),
     }
