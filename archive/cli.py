@@ -117,7 +117,8 @@ def import_cmd(ctx, paths, as_json, workers, wait, verbose):
             copies = copytext.sync(store)
             if copies.passages:
                 notes.append(f"found {copies.passages} paragraphs only in near copies (searchable, marked as such)")
-            notes += [f"could not read a near copy again to index what only it holds: {u}" for u in copies.unreadable]
+            notes += [f"could not read a near copy again to index what only it holds (archive reindex tries again): {u}"
+                      for u in copies.unreadable]
             found = reused.sync(store)
             if found.matches:
                 notes.append(f"found {found.matches} passages shared between reports in {found.seconds:.1f} s")

@@ -72,11 +72,14 @@ def only_in_copy(kept: list[dict], copy: list[str]) -> list[dict]:
     return out
 
 
-def sync(store: Store) -> CopyTextSync:
-    """Store what every near copy above the mark holds that its report does not. The caller holds the
-    writer lock."""
+def sync(store: Store, *, again: bool = False) -> CopyTextSync:
+    """Store what every near copy above the mark holds that its report does not; with ``again``, look at
+    every near copy (``archive reindex``: a copy that could not be read before, a converter installed
+    since). The caller holds the writer lock."""
     started = time.monotonic()
     done = CopyTextSync()
+    if again:
+        store.forget_copy_text_mark()
     for copy in store.near_copies_after(store.copy_text_mark()):
         try:
             paragraphs = reread(store, copy)

@@ -87,7 +87,7 @@ def _one(store: Store, report_id: str, dry_run: bool) -> Change | None:
                                    [(t, report_id) for t in {p.section_type for p in today.passages}])
             store.conn.executemany(
                 "UPDATE passages SET section_type = ?, heading = ?, section_no = ?, is_heading = ? "
-                "WHERE report_id = ? AND passage_no = ?",
+                "WHERE report_id = ? AND copy_id = 0 AND passage_no = ?",
                 [(p.section_type, p.heading, p.section_no, int(p.is_heading), report_id, p.passage_no)
                  for p in today.passages])
     return change

@@ -123,8 +123,12 @@ def sync(store: Store) -> ReuseSync:
     # A report's own text only: a copy's passages (archive/copytext.py) are the report too, never reuse of it.
     reports = store.conn.execute("SELECT report_id, max(id) FROM passages WHERE id > ? AND copy_id = 0 "
                                  "GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
+    if not reports:  # only copies' passages above the mark: nothing to look for
+        with store.transaction():
+            store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(top),))
+        return done
     ahead: dict[str, tuple] = {}
-    if reports and 2 * store.passage_count(after=low) <= store.passage_count():
+    if 2 * store.passage_count(after=low) <= store.passage_count():
         # Fewer new passages than stored ones: their signatures first, so the index keeps only the stored
         # band keys they can meet instead of sorting every key of the archive.
         ahead = {report_id: _prepared(store, report_id) for report_id, _ in reports}

@@ -369,9 +369,15 @@ class Store:
 
     def add_copy_passages(self, report_id: str, copy_id: int, passages: list[dict], mark: int) -> None:
         """Store the paragraphs found only in one copy, and move the mark past it, in one transaction."""
-        with self.transaction() as db:
-            db["passages"].insert_all({**p, "report_id": report_id, "copy_id": copy_id} for p in passages)
+        with self.transaction() as db:  # a copy looked at again (archive reindex) keeps what it had
+            db["passages"].insert_all(({**p, "report_id": report_id, "copy_id": copy_id} for p in passages),
+                                      ignore=True)
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('copy_text_mark', ?)", (str(mark),))
+
+    def forget_copy_text_mark(self) -> None:
+        """Look at every near copy again at the next ``copytext.sync`` (what it found stays)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM meta WHERE key = 'copy_text_mark'")
 
     def copy_text_mark(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'copy_text_mark'").fetchone()

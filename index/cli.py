@@ -148,7 +148,7 @@ def reindex(ctx):
     """Rebuild the derived data from the SQLite archive: the passages' reuse, then the search index."""
     with opened_store(ctx) as store:
         with store.writer_lock(wait=3600):
-            copies = copytext.sync(store)  # an archive from before copies had passages gets them now
+            copies = copytext.sync(store, again=True)  # copies unread before, and archives from before copy text
             found = reused.rebuild(store)
             report = open_maintenance(store).rebuild()
     if copies.passages:

@@ -317,7 +317,8 @@ class Searcher(Answers):
             series = []
             for text, tree in zip(texts, trees):
                 pids, _ = self._eval(tree)
-                pids = pids[table.mask(pids, wanted) & ~table.copied[pids]]  # the archive's text, not a copy's again
+                pids = pids[table.mask(pids, wanted)]  # (drops ids committed since the refresh, which have no facets)
+                pids = pids[~table.copied[pids]]  # the archive's text, not a copy's again
                 found, passages, reports = table.by_year(pids)
                 at = {int(y): i for i, y in enumerate(found.tolist())}
                 p = np.array([passages[at[y]] if y in at else 0 for y in axis], dtype=np.int64)

@@ -127,3 +127,37 @@ def test_reuse_found_after_copies_gained_passages_points_at_the_reports_own_text
     db = sqlite3.connect(data / "archive.db")
     assert db.execute("SELECT count(*) FROM passage_reuse r JOIN passages p ON p.id = r.passage_id "
                       "WHERE p.copy_id != 0").fetchone()[0] == 0
+
+
+def test_reclassify_leaves_the_copies_paragraphs_where_they_stand(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(_repost_inbox(tmp_path)), data=data)
+    db = sqlite3.connect(data / "archive.db")
+    rows = "SELECT id, passage_no, section_no, section_type, heading, is_heading FROM passages WHERE copy_id != 0"
+    before = db.execute(rows).fetchall()
+    # An older classifier's type on one of the report's own passages, which reclassify puts right.
+    (rid,) = db.execute("SELECT report_id FROM passages WHERE copy_id != 0 LIMIT 1").fetchone()
+    db.execute("UPDATE passages SET section_type = 'integrity' WHERE report_id = ? AND copy_id = 0 AND "
+               "section_type = 'performance'", (rid,))
+    db.commit()
+    assert run("reclassify", data=data).exit_code == 0
+    assert db.execute("SELECT count(*) FROM passages WHERE report_id = ? AND copy_id = 0 AND "
+                      "section_type = 'integrity'", (rid,)).fetchone()[0] == 0
+    assert db.execute(rows).fetchall() == before
+
+
+def test_reindex_looks_again_at_a_copy_that_could_not_be_read(tmp_path):
+    data = tmp_path / "data"
+    run("import", str(_repost_inbox(tmp_path)), data=data)
+    db = sqlite3.connect(data / "archive.db")
+    found = db.execute("SELECT id, report_id, copy_id, passage_no, text FROM passages WHERE copy_id != 0").fetchall()
+    # As when its bytes could not be read at the import: nothing stored for it, the mark past it.
+    db.execute("DELETE FROM passages WHERE copy_id != 0")
+    db.commit()
+    assert json.loads(run("search", "--json", '"相关事项11件"', data=data).output)["total"] == 0
+    assert run("reindex", data=data).exit_code == 0
+    again = db.execute("SELECT report_id, copy_id, passage_no, text FROM passages WHERE copy_id != 0").fetchall()
+    assert again == [row[1:] for row in found]
+    assert json.loads(run("search", "--json", '"相关事项11件"', data=data).output)["total"] == 1
+    assert run("reindex", data=data).exit_code == 0  # and again: nothing twice
+    assert db.execute("SELECT count(*) FROM passages WHERE copy_id != 0").fetchone()[0] == len(found)
