@@ -186,6 +186,10 @@ def render(r: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("ARCHIVE_OPENSEARCH_URL"):  # the node the helper runs it beside (OPENSEARCH_PORT)
+        from tests.support.opensearch import port_from_env, url_for
+
+        os.environ["ARCHIVE_OPENSEARCH_URL"] = url_for(port_from_env())
     vocab = vocab_mod.load()
     results = []
     for size in args.sizes:
