@@ -22,13 +22,13 @@ from typing import Callable, Iterator
 
 import click
 
-from .errors import ArchiveError, UsageProblem
 from . import copytext, reused
-from .importer import Importer, walk
 from .authorship import LEVELS, REGIONS, ROLES
+from .errors import ArchiveError, UsageProblem
+from .importer import Importer, walk
 from .model import KINDS, SECTION_TYPES
-from .reclassify import reclassify
 from .proc import default_workers
+from .reclassify import reclassify
 from .store import Store, data_dir, open_store
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from . import copydiff
 from .errors import InputError, NotFound
 from .importer import reread
-from .store import Store
 from .sitetext import is_site_line
+from .store import Store
 from .text import fold, is_chrome_line
 
 _NOT_WORDING = re.compile(r"[\W_]+")

@@ -16,14 +16,27 @@ from pathlib import Path
 import click
 
 from archive import copytext, reused
-from archive.cli import Hooks, echo_json, opened_store
 from archive.authorship import LEVELS
+from archive.cli import Hooks, echo_json, opened_store
 from archive.model import KINDS, SECTION_TYPES
 from archive.store import Store
 from archive.urls import DEFAULT_BASE, Urls
 
-from .api import (ENGINES, EXPORT_FORMATS, GROUPS, MAX_LIMIT, MAX_OFFSET, SORTS, Hit, export_rows, export_text,
-                  open_backend, open_maintenance, result_json, trend_json)
+from .api import (
+    ENGINES,
+    EXPORT_FORMATS,
+    GROUPS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    SORTS,
+    Hit,
+    export_rows,
+    export_text,
+    open_backend,
+    open_maintenance,
+    result_json,
+    trend_json,
+)
 
 
 def _engine_env(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

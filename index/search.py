@@ -19,16 +19,27 @@ from archive.errors import ArchiveError
 from archive.store import Store
 
 from . import cursor, phrase
-from .api import (HITS_PER_REPORT, Answers, MAX_TREND_QUERIES, Hit, ReportHit, SearchResult, Series, Trend, filter_map,
-                  validate_hide, validate_page)
+from .api import (
+    HITS_PER_REPORT,
+    MAX_TREND_QUERIES,
+    Answers,
+    Hit,
+    ReportHit,
+    SearchResult,
+    Series,
+    Trend,
+    filter_map,
+    validate_hide,
+    validate_page,
+)
 from .facets import FacetTable
 from .highlight import spans, window
 from .indexer import index_dir
 from .nearness import nearness
 from .query import And, Node, Not, Or, Phrase, QueryError, Words, highlight_terms, parse
-from .scoring import Scored, Scorer, intersect, intersect_scored
 from .schema import exists as whoosh_exists
 from .schema import open_or_create
+from .scoring import Scored, Scorer, intersect, intersect_scored
 
 PHRASE_SCORE = 1.0
 PROXIMITY_TOP = 200

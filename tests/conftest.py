@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from archive.store import Store
 from archive.text import fold
-from tests.support.reports import write_reports  # noqa: F401  (tests import it from here)
+from tests.support.reports import write_reports
 from webui.cli import cli  # the full command set, as installed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,11 +74,17 @@ def mini_archive(tmp_path_factory) -> Path:
     return data
 
 
+def read_only_db(data: Path) -> sqlite3.Connection:
+    """An archive's SQLite file, read-only, with the archive's own folding as a SQL function."""
+    conn = sqlite3.connect(f"file:{data / 'archive.db'}?mode=ro", uri=True, check_same_thread=False)
+    conn.create_function("fold", 1, fold, deterministic=True)
+    return conn
+
+
 @pytest.fixture(scope="session")
 def db(sample_archive):
-    """The sample archive's SQLite file, read-only, with the archive's own folding as a SQL function."""
-    conn = sqlite3.connect(f"file:{sample_archive / 'archive.db'}?mode=ro", uri=True, check_same_thread=False)
-    conn.create_function("fold", 1, fold, deterministic=True)
+    """The sample archive's SQLite file (``read_only_db``)."""
+    conn = read_only_db(sample_archive)
     yield conn
     conn.close()
 

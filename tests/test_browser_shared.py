@@ -4,13 +4,15 @@ over reports, browsing, paging past page 100, reading a hit, export, trends; no 
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 
 import pytest
 
-from archive.text import fold
-from tests.test_browser import SCREENS, browser, search_from_home, total, total_reports, watched  # noqa: F401
+from tests import test_browser as ui
+from tests.conftest import read_only_db
+from tests.test_browser import SCREENS, search_from_home, total, total_reports
+
+browser, watched = ui.browser, ui.watched  # the same headless Chromium fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 
@@ -31,8 +33,7 @@ def shared_url(corpus_archive):
 
 @pytest.fixture(scope="module")
 def corpus_db(corpus_archive):
-    conn = sqlite3.connect(f"file:{corpus_archive[0] / 'archive.db'}?mode=ro", uri=True, check_same_thread=False)
-    conn.create_function("fold", 1, fold, deterministic=True)
+    conn = read_only_db(corpus_archive[0])
     yield conn
     conn.close()
 
@@ -96,7 +97,7 @@ def test_export_of_a_real_query_opens_with_the_right_characters(watched, shared_
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_real_pages_fit_and_are_kept_as_screenshots(browser, shared_url, corpus_db, width):  # noqa: F811
+def test_real_pages_fit_and_are_kept_as_screenshots(browser, shared_url, corpus_db, width):
     SCREENS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
     page = context.new_page()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from webui.charts import LABEL_GAP, line_chart
 
@@ -27,7 +28,7 @@ def test_year_labels_keep_the_last_year_and_never_run_together():
         years = list(range(first, 2027))
         labels = _labels(str(line_chart(years, [("a", [1.0] * len(years))], unit="段")))
         assert labels[0][1] == str(first) and labels[-1][1] == "2026"
-        assert all(b[0] - a[0] >= LABEL_GAP for a, b in zip(labels, labels[1:])), (first, labels)
+        assert all(b[0] - a[0] >= LABEL_GAP for a, b in pairwise(labels)), (first, labels)
 
 
 def test_labels_are_escaped():

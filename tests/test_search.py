@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from archive.store import Store
 from archive.text import fold
 from index.api import QueryError, open_backend
-from index.query import parse
 from index.nearness import nearness
+from index.query import parse
 from index.scoring import intersect
 from index.search import Searcher
+from tests.bench.phrases import random_substrings
 from tests.conftest import run
 from tests.support.reports import MINI, write_reports
-from tests.bench.phrases import random_substrings
 
 
 @pytest.fixture

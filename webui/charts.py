@@ -61,7 +61,7 @@ def line_chart(years: list[int], series: list[tuple[str, list[float | None]]], *
     peak = _nice_top(max((v for _, values in series for v in values if v is not None), default=0))
     n = len(years)
     x = (lambda i: left + plot_w / 2) if n < 2 else (lambda i: left + plot_w * i / (n - 1))
-    y = lambda v: top + plot_h * (1 - v / peak)  # noqa: E731
+    y = lambda v: top + plot_h * (1 - v / peak)
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title or unit)}">']
     if title:
         out.append(f"<title>{escape(title)}</title>")

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import quote
 from datetime import date
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from archive import copydiff, reused
-from archive.errors import InputError
-from archive.importer import reread
 from archive.compare import compare as compare_reports
-from archive.errors import ArchiveError, NotFound
+from archive.errors import ArchiveError, InputError, NotFound
+from archive.importer import reread
 from archive.model import SECTION_TYPES
 from archive.urls import Urls
 from index.api import UNKNOWN_YEAR, Hit, QueryError

@@ -26,8 +26,8 @@ from archive.store import Store
 from .. import cursor
 from ..api import (
     HITS_PER_REPORT,
-    Answers,
     MAX_TREND_QUERIES,
+    Answers,
     Hit,
     ReportHit,
     SearchResult,
@@ -38,8 +38,7 @@ from ..api import (
     validate_page,
 )
 from ..highlight import spans, window
-from ..query import QueryError, parse
-from ..query import highlight_terms
+from ..query import QueryError, highlight_terms, parse
 from ..search import SNIPPET_WIDTH
 from . import translate as tr
 from .cluster import (
