@@ -512,10 +512,12 @@ class Store:
                 "SELECT passage_no, section_type, heading, is_heading, text FROM passages "
                 "WHERE report_id = ? AND copy_id = 0 ORDER BY passage_no", [report_id])
         ]
-        only = dict(self.conn.execute("SELECT copy_id, count(*) FROM passages WHERE report_id = ? AND copy_id != 0 "
-                                      "GROUP BY copy_id", (report_id,)).fetchall())
+        # What only its near copies say (archive/copytext.py): not the report's text, but searchable and shown.
+        obj["copy_passages"] = list(self.db.query(
+            "SELECT copy_id, passage_no, section_type, text FROM passages WHERE report_id = ? AND copy_id != 0 "
+            "ORDER BY copy_id, passage_no", [report_id]))
         for c in obj["copies"]:
-            c["passages_only_here"] = only.get(c["copy_id"], 0)
+            c["passages_only_here"] = sum(1 for p in obj["copy_passages"] if p["copy_id"] == c["copy_id"])
         obj["provenance"] = self.provenance(report_id)
         reuse = self.passage_reuse(report_id)
         for p in obj["passages"]:

@@ -288,6 +288,7 @@ def test_browser_layout_fits_and_screenshots(browser, base_url, db, width):
             "reuse": (f"{base_url}/r/{wang}/reuse", True),
             "boilerplate": (f"{base_url}/boilerplate", True),
             "copy-diff": (f"{base_url}/r/{near_rid}/copies/{near_copy}/diff", True),
+            "report-copy-matches": (f"{base_url}/r/{near_rid}?q=%E6%8B%9B%E5%95%86", False),
             "copy-only-hit": (f"{base_url}/?q=%22%E4%BA%BF%E5%85%83%E4%BB%A5%E4%B8%8A%E9%A1%B9%E7%9B%AE68%E4%B8%AA%22", True),
             "trend": (f"{base_url}/trend?q=%E5%B7%A5%E4%BD%9C&q=%22%E5%BB%89%E6%B4%81%22&q=%E6%8B%9B%E5%95%86%E5%BC%95%E8%B5%84", True),
             "report-stepper": (f"{base_url}/r/{rid}{query}&m=1#m1", False),

@@ -798,7 +798,15 @@ def test_copy_diff_marks_the_changed_figure_of_a_repost(client, db):
     link = re.search(r'<h2><a href="([^"]+)">', page).group(1)
     assert f"仅见于副本 {copy_id}" in page and link.startswith(f"/r/{rid}/copies/{copy_id}/diff#c")
     assert f'id="{link.rsplit("#", 1)[1]}"' in markup
-    assert "68个" not in "".join(p["text"] for p in client.get(f"/api/reports/{rid}").get_json()["passages"])
+    report = client.get(f"/api/reports/{rid}").get_json()
+    assert "68个" not in "".join(p["text"] for p in report["passages"])
+    assert [p["copy_id"] for p in report["copy_passages"] if "68个" in p["text"]] == [copy_id]
+    # The report page, asked for it, says it is only in the copy and links there (its own marks cannot show it).
+    found = get(client, f"/r/{rid}?q=%22%E4%BA%BF%E5%85%83%E4%BB%A5%E4%B8%8A%E9%A1%B9%E7%9B%AE68%E4%B8%AA%22")
+    assert "另有 1 段匹配只见于副本" in found and f'href="/r/{rid}/copies/{copy_id}/diff#c' in found
+    assert "<mark>亿元以上项目68个</mark>" in found.replace('<mark class="hl">', "<mark>")
+    assert "匹配只见于副本" not in get(client, f"/r/{rid}") and "另有 2 段匹配只见于副本" in get(
+        client, f"/r/{rid}?q=%E6%8B%9B%E5%95%86")  # 招商: in its text, and in two of the copy's paragraphs
 
 
 def test_a_copy_from_behind_a_paywall_is_marked_incomplete(client, db):

@@ -7,7 +7,7 @@ from datetime import date
 from markupsafe import Markup
 
 from archive.urls import Urls
-from index.highlight import clipped, mark, spans
+from index.highlight import clipped, mark, snippet_html, spans, window
 
 from . import cite
 
@@ -46,6 +46,18 @@ def _part(text: str, found: list[tuple[int, int]], start: int, end: int, first_i
     if not inside:
         return text[start:end], 0
     return Markup(mark(text, found, start, end, first_id)), inside
+
+
+def copy_matches(report: dict, terms: list[str]) -> list[dict]:
+    """The paragraphs only the report's near copies hold that the query matches, each with its marked
+    window of text (the report page lists them: its own marks cannot show them)."""
+    out = []
+    for p in report.get("copy_passages", []) if terms else []:
+        found = spans(p["text"], terms)
+        if found:
+            start, end = window(p["text"], found)
+            out.append({**p, "snippet": Markup(snippet_html(p["text"], found, start, end))})
+    return out
 
 
 def passages(report: dict, terms: list[str], urls: Urls, today: date) -> list[dict]:

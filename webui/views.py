@@ -215,6 +215,7 @@ def report(report_id: str):
     at = bounded_int(request.args, "m", 0, 0, max(marks, 1)) if marks else 0
     step = lambda n: url_for("views.report", report_id=rep["report_id"], q=q, m=n, _anchor=f"m{n}")  # noqa: E731
     return render_template("report.html", report=rep, passages=rows, q=q, marks=marks, at=at, step=step,
+                           in_copies=present.copy_matches(rep, terms),
                            back_url=url_for("views.search", q=q) if q else url_for("views.browse"),
                            report_url=url_for("views.report", report_id=rep["report_id"], _external=True))
 
