@@ -200,10 +200,11 @@ def test_browser_text_only_in_a_repost_leads_to_the_copy_diff(watched, base_url,
     assert place.inner_text().startswith(f"仅见于副本 {copy_id}")
     with page.expect_navigation():
         page.locator(".report-hit a.where").first.click()
-    assert re.search(rf"/copies/{copy_id}/diff#c\d+$", page.url)
+    assert re.search(rf"/copies/{copy_id}/diff\?q=[^#]+#c\d+$", page.url)
     target = page.locator(":target")
     assert "changed" in target.get_attribute("class") and "亿元以上项目6" in target.inner_text()
     assert target.locator("ins.figure").first.inner_text() == "8"
+    assert "".join(target.locator("mark").all_inner_texts()) == "亿元以上项目68个"  # the query, marked
     assert target.evaluate("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }")
 
 

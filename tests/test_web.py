@@ -796,14 +796,20 @@ def test_copy_diff_marks_the_changed_figure_of_a_repost(client, db):
     # Text only the repost holds is found, says so, and links to its row in this diff.
     page = get(client, "/?q=%22%E4%BA%BF%E5%85%83%E4%BB%A5%E4%B8%8A%E9%A1%B9%E7%9B%AE68%E4%B8%AA%22&view=passages")
     link = re.search(r'<h2><a href="([^"]+)">', page).group(1)
-    assert f"仅见于副本 {copy_id}" in page and link.startswith(f"/r/{rid}/copies/{copy_id}/diff#c")
+    assert f"仅见于副本 {copy_id}" in page and re.match(rf"/r/{rid}/copies/{copy_id}/diff\?q=[^#]+#c\d+$", link)
     assert f'id="{link.rsplit("#", 1)[1]}"' in markup
+    # Followed, the link marks the phrase in the copy's row, across the pieces the diff splits it into.
+    path, anchor = link.replace("&amp;", "&").split("#")
+    landed = get(client, path)
+    row = re.search(rf'<li class="diff-row changed" id="{anchor}">.*?</li>', landed, re.S).group(0)
+    assert "".join(re.findall(r"<mark>(.*?)</mark>", row)) == "亿元以上项目68个"
+    assert '<del class="figure">3</del><ins class="figure"><mark>8</mark></ins>' in row
     report = client.get(f"/api/reports/{rid}").get_json()
     assert "68个" not in "".join(p["text"] for p in report["passages"])
     assert [p["copy_id"] for p in report["copy_passages"] if "68个" in p["text"]] == [copy_id]
     # The report page, asked for it, says it is only in the copy and links there (its own marks cannot show it).
     found = get(client, f"/r/{rid}?q=%22%E4%BA%BF%E5%85%83%E4%BB%A5%E4%B8%8A%E9%A1%B9%E7%9B%AE68%E4%B8%AA%22")
-    assert "另有 1 段匹配只见于副本" in found and f'href="/r/{rid}/copies/{copy_id}/diff#c' in found
+    assert "另有 1 段匹配只见于副本" in found and f'href="/r/{rid}/copies/{copy_id}/diff?q=' in found
     assert "<mark>亿元以上项目68个</mark>" in found.replace('<mark class="hl">', "<mark>")
     assert "匹配只见于副本" not in get(client, f"/r/{rid}") and "另有 2 段匹配只见于副本" in get(
         client, f"/r/{rid}?q=%E6%8B%9B%E5%95%86")  # 招商: in its text, and in two of the copy's paragraphs

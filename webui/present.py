@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from markupsafe import Markup
 
@@ -46,6 +47,29 @@ def _part(text: str, found: list[tuple[int, int]], start: int, end: int, first_i
     if not inside:
         return text[start:end], 0
     return Markup(mark(text, found, start, end, first_id)), inside
+
+
+def diff_row(row, terms: list[str]) -> Markup:
+    """One row of a copy diff as HTML: removed text in <del>, the copy's own in <ins> (changed figures
+    classed apart), and the query's matches marked in the copy's text, across the pieces they span."""
+    if row.kind == "kept_only":
+        return Markup(f"<del>{escape(row.kept)}</del>")
+    text = row.copy if row.kind != "same" else row.kept
+    found = spans(text, terms) if terms else []
+    if row.kind == "same":
+        return Markup(mark(text, found))
+    if row.kind == "copy_only":
+        return Markup(f"<ins>{mark(text, found)}</ins>")
+    out, at = [], 0
+    for piece in row.pieces:
+        figure = ' class="figure"' if piece.figure else ""
+        if piece.op == "removed":
+            out.append(f"<del{figure}>{escape(piece.text)}</del>")
+            continue
+        html = mark(text, found, at, at + len(piece.text))
+        at += len(piece.text)
+        out.append(html if piece.op == "same" else f"<ins{figure}>{html}</ins>")
+    return Markup("".join(out))
 
 
 def copy_matches(report: dict, terms: list[str]) -> list[dict]:

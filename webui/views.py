@@ -60,7 +60,8 @@ def hit_href(hit: Hit, q: str = "") -> str:
     """Where a hit leads: its passage in the report (the query marked), or, for a paragraph found only in a
     near copy, that paragraph in the copy's diff against the kept text."""
     if hit.copy_id:
-        return url_for("views.copy_diff", report_id=hit.report_id, copy_id=hit.copy_id, _anchor=f"c{hit.passage_no}")
+        return url_for("views.copy_diff", report_id=hit.report_id, copy_id=hit.copy_id, q=q or None,
+                       _anchor=f"c{hit.passage_no}")
     return url_for("views.report", report_id=hit.report_id, q=q or None, _anchor=f"p{hit.passage_no}")
 
 
@@ -309,7 +310,10 @@ def copy_diff(report_id: str, copy_id: int):
     except (InputError, NotFound) as exc:
         abort(503, description=f"这个副本的原始文件现在无法读取（{exc}）。")
     rows = copydiff.diff([(p["passage_no"], p["text"]) for p in rep["passages"]], paragraphs)
-    return render_template("diff.html", report=rep, copy=copy, rows=rows, summary=copydiff.summary(rows), q="")
+    q = request.args.get("q", "").strip()
+    terms = get_backend().query_terms(q)  # an unparsable ?q= just marks nothing
+    return render_template("diff.html", report=rep, copy=copy, rows=rows, summary=copydiff.summary(rows), q=q,
+                           shown=[present.diff_row(r, terms) for r in rows])
 
 
 @bp.get("/r/<report_id>/reuse")
