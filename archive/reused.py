@@ -34,27 +34,19 @@ class ReuseSync:
 
 
 def mark(store: Store) -> int:
-    row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_mark'").fetchone()
-    return int(row[0]) if row else 0
+    return store.meta_number("reuse_mark")
 
 
 def epoch(store: Store) -> int:
     """How many times every match was forgotten and found again (``rebuild``): counts read before a move of
     it cannot be brought up to date by ``changed``."""
-    row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_epoch'").fetchone()
-    return int(row[0]) if row else 0
+    return store.meta_number("reuse_epoch")
 
 
 def generation(store: Store) -> int:
     """Moves whenever stored reuse changes (new reports reuse earlier passages, a rebuild): readers that keep
     the counts warm read them again, and only them."""
-    row = store.conn.execute("SELECT value FROM meta WHERE key = 'reuse_generation'").fetchone()
-    return int(row[0]) if row else 0
-
-
-def _moved(store: Store) -> None:
-    store.conn.execute("INSERT INTO meta VALUES ('reuse_generation', '1') ON CONFLICT(key) "
-                       "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+    return store.meta_number("reuse_generation")
 
 
 def pending(store: Store) -> int:
@@ -125,7 +117,7 @@ def sync(store: Store) -> ReuseSync:
                                  "GROUP BY report_id ORDER BY min(id)", (low,)).fetchall()
     if not reports:  # only copies' passages above the mark: nothing to look for
         with store.transaction():
-            store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(top),))
+            store.set_meta_number("reuse_mark", top)
         return done
     ahead: dict[str, tuple] = {}
     if 2 * store.passage_count(after=low) <= store.passage_count():
@@ -169,7 +161,7 @@ def sync(store: Store) -> ReuseSync:
             found = _Found()
     if mark(store) < top:  # copies' passages above the last report's: looked at, nothing to find
         with store.transaction():
-            store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(top),))
+            store.set_meta_number("reuse_mark", top)
     done.seconds = time.monotonic() - started
     return done
 
@@ -186,9 +178,9 @@ def _write(store: Store, found: _Found, upto: int) -> None:
         store.conn.executemany("INSERT OR REPLACE INTO reuse_counts VALUES (?, ?)", found.counted)
         store.conn.executemany("INSERT INTO reuse_counts VALUES (?, ?) ON CONFLICT(passage_id) "
                                "DO UPDATE SET reports = reports + excluded.reports", sorted(found.more.items()))
-        store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('reuse_mark', ?)", (str(upto),))
+        store.set_meta_number("reuse_mark", upto)
         if found.pairs:
-            _moved(store)
+            store.count_up("reuse_generation")
 
 
 def rebuild(store: Store) -> ReuseSync:
@@ -198,9 +190,8 @@ def rebuild(store: Store) -> ReuseSync:
         store.conn.execute("DELETE FROM reuse_counts")
         store.conn.execute("DELETE FROM reuse_signatures")
         store.conn.execute("DELETE FROM meta WHERE key = 'reuse_mark'")
-        store.conn.execute("INSERT INTO meta VALUES ('reuse_epoch', '1') ON CONFLICT(key) "
-                           "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
-        _moved(store)
+        store.count_up("reuse_epoch")
+        store.count_up("reuse_generation")
     return sync(store)
 
 

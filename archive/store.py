@@ -372,7 +372,7 @@ class Store:
         with self.transaction() as db:  # a copy looked at again (archive reindex) keeps what it had
             db["passages"].insert_all(({**p, "report_id": report_id, "copy_id": copy_id} for p in passages),
                                       ignore=True)
-            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('copy_text_mark', ?)", (str(mark),))
+            self.set_meta_number("copy_text_mark", mark)
 
     def forget_copy_text_mark(self) -> None:
         """Look at every near copy again at the next ``copytext.sync`` (what it found stays)."""
@@ -380,8 +380,7 @@ class Store:
             self.conn.execute("DELETE FROM meta WHERE key = 'copy_text_mark'")
 
     def copy_text_mark(self) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'copy_text_mark'").fetchone()
-        return int(row[0]) if row else 0
+        return self.meta_number("copy_text_mark")
 
     # -- lookups used by the importer ---------------------------------------
 
@@ -579,16 +578,29 @@ class Store:
     def last_edit(self) -> int:
         return self.conn.execute("SELECT coalesce(max(seq), 0) FROM report_edits").fetchone()[0]
 
+    # -- marks and generations in meta: numbers, 0 until first set --------------------
+
+    def meta_number(self, key: str) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_meta_number(self, key: str, value: int) -> None:
+        """Within a write (a mark goes in the transaction of the data it marks)."""
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
+
+    def count_up(self, key: str) -> None:
+        """Within a write: move a generation on by one."""
+        self.conn.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT(key) "
+                          "DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,))
+
     def bump_facets_generation(self) -> None:
         """Within a write: tell warm readers that stored facet data changed in place."""
-        self.conn.execute("INSERT INTO meta VALUES ('facets_generation', '1') ON CONFLICT(key) "
-                          "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        self.count_up("facets_generation")
 
     def facets_generation(self) -> int:
         """Bumped whenever a stored report's year, kind or passages' types change in place (corrections,
         reclassifying): readers that keep facet data warm reload it when it moves."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'facets_generation'").fetchone()
-        return int(row[0]) if row else 0
+        return self.meta_number("facets_generation")
 
     def copy(self, report_id: str, copy_id: int | None = None) -> dict:
         sql = "SELECT * FROM copies WHERE report_id = ?"
