@@ -115,8 +115,9 @@ def import_cmd(ctx, paths, as_json, workers, wait, verbose):
             if progress == "lines" and summary.added:
                 click.echo(f"importing: read {_read(summary)} files; finding reused passages and indexing…", err=True)
             copies = copytext.sync(store)
-            if copies.passages:
-                notes.append(f"found {copies.passages} paragraphs only in near copies (searchable, marked as such)")
+            only_here = copies.passages + sum(d.get("paragraphs_only_here", 0) for d in summary.duplicates)
+            if only_here:
+                notes.append(f"found {only_here} paragraphs only in near copies (searchable, marked as such)")
             notes += [f"could not read a near copy again to index what only it holds (archive reindex tries again): {u}"
                       for u in copies.unreadable]
             found = reused.sync(store)

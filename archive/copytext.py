@@ -9,10 +9,12 @@ indexed and searched like any other, and nothing else counts them as the
 report's text: the report object, dedupe, reuse, trends and compare read the
 report's own passages only.
 
-Kept like reuse: a high-water mark (``meta.copy_text_mark``, the largest copy
-id looked at) and one transaction per copy, run after every import, so an
-archive imported before copies had passages gets them at its next import or
-``archive reindex``, and a killed run carries on.
+The importer stores them with the copy, from the paragraphs it has just
+read. ``sync`` reaches the rest from a high-water mark (``meta.copy_text_mark``,
+the largest copy id looked at), one transaction per copy, after every import
+and, looking at every copy again, in ``archive reindex``: an archive imported
+before copies had passages, or a copy that could not be read again, gets them
+then, and a killed run carries on.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from dataclasses import dataclass, field
 
 from . import copydiff
 from .errors import InputError, NotFound
-from .importer import reread
 from .sitetext import is_site_line
 from .store import Store
 from .text import fold, is_chrome_line
@@ -34,7 +35,7 @@ _NOT_WORDING = re.compile(r"[\W_]+")
 @dataclass
 class CopyTextSync:
     copies: int = 0  # near copies looked at
-    passages: int = 0  # paragraphs found only in them, stored
+    passages: int = 0  # paragraphs found only in them, newly stored
     unreadable: list[str] = field(default_factory=list)  # copies whose bytes could not be read again here
     seconds: float = 0.0
 
@@ -76,6 +77,8 @@ def sync(store: Store, *, again: bool = False) -> CopyTextSync:
     """Store what every near copy above the mark holds that its report does not; with ``again``, look at
     every near copy (``archive reindex``: a copy that could not be read before, a converter installed
     since). The caller holds the writer lock."""
+    from .importer import reread  # (the importer calls only_in_copy as it adds a near copy)
+
     started = time.monotonic()
     done = CopyTextSync()
     if again:
@@ -87,8 +90,7 @@ def sync(store: Store, *, again: bool = False) -> CopyTextSync:
             done.unreadable.append(f"{copy['path']}: {exc}")
             paragraphs = []
         found = only_in_copy(store.own_passages(copy["report_id"]), paragraphs) if paragraphs else []
-        store.add_copy_passages(copy["report_id"], copy["id"], found, mark=copy["id"])
+        done.passages += store.add_copy_passages(copy["report_id"], copy["id"], found, mark=copy["id"])
         done.copies += 1
-        done.passages += len(found)
     done.seconds = time.monotonic() - started
     return done

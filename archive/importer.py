@@ -20,13 +20,14 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from . import dedupe
+from .copytext import only_in_copy
 from .errors import InputError
+from .formats import SUFFIXES, Extracted, extract
 from .model import KINDS, ImportSummary, ParsedReport
 from .proc import die_with_parent
+from .sitetext import Part, pages
 from .store import Store, now
 from .structure import parse
-from .formats import SUFFIXES, Extracted, extract
-from .sitetext import Part, pages
 from .text import clean, hash_form
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -353,9 +354,12 @@ class Importer:
         near = self._nearest(prep)
         if near:
             of, similarity = near
-            self.store.add_copy(of, copy, relation="near", similarity=similarity)
+            # What only this copy says, from the paragraphs in hand (copytext.sync would parse it again).
+            only_here = only_in_copy(self.store.own_passages(of), [p.text for p in prep.report.passages])
+            self.store.add_copy(of, copy, relation="near", similarity=similarity, only_here=only_here)
             summary.duplicates.append(_marked(prep, {"path": prep.path, "of": of, "kind": "near",
-                                                     "similarity": round(similarity, 4)}))
+                                                     "similarity": round(similarity, 4),
+                                                     "paragraphs_only_here": len(only_here)}))
             return
         report_id = prep.content_hash[:16]
         given = {k: v for k, v in manifest_entry(prep.path).items() if k in ("title", "year", "kind")}

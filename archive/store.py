@@ -352,10 +352,21 @@ class Store:
             self.conn.executemany("INSERT OR IGNORE INTO report_types VALUES (?, ?)",
                                   [(t, report_id) for t in {p.section_type for p in parsed.passages}])
 
-    def add_copy(self, report_id: str, copy: dict, *, relation: str, similarity: float) -> None:
+    def add_copy(self, report_id: str, copy: dict, *, relation: str, similarity: float,
+                 only_here: list[dict] | None = None) -> None:
+        """A copy of a report; for a near copy, with ``only_here``, the paragraphs only it holds
+        (``copytext.only_in_copy``), stored in the same transaction. The copy text mark moves past it when
+        every earlier near copy has been looked at; otherwise ``copytext.sync`` reaches it in turn."""
         with self.transaction() as db:
-            db["copies"].insert({**copy, "report_id": report_id, "relation": relation,
-                                 "similarity": round(similarity, 4)})
+            copy_id = db["copies"].insert({**copy, "report_id": report_id, "relation": relation,
+                                           "similarity": round(similarity, 4)}).last_pk
+            if only_here is None:
+                return
+            db["passages"].insert_all({**p, "report_id": report_id, "copy_id": copy_id} for p in only_here)
+            (earlier,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM copies WHERE relation = 'near' "
+                                           "AND id < ?", (copy_id,)).fetchone()
+            if self.copy_text_mark() >= earlier:
+                self.set_meta_number("copy_text_mark", copy_id)
 
     def near_copies_after(self, mark: int) -> list[dict]:
         """Near copies with ids above ``mark``, in id order (whose own text ``copytext`` has yet to look at)."""
@@ -367,12 +378,16 @@ class Store:
                                   "FROM passages WHERE report_id = ? AND copy_id = 0 ORDER BY passage_no",
                                   [report_id]))
 
-    def add_copy_passages(self, report_id: str, copy_id: int, passages: list[dict], mark: int) -> None:
-        """Store the paragraphs found only in one copy, and move the mark past it, in one transaction."""
-        with self.transaction() as db:  # a copy looked at again (archive reindex) keeps what it had
+    def add_copy_passages(self, report_id: str, copy_id: int, passages: list[dict], mark: int) -> int:
+        """Store the paragraphs found only in one copy, and move the mark past it, in one transaction; how
+        many were new (a copy looked at again keeps what it had)."""
+        held = "SELECT count(*) FROM passages WHERE report_id = ? AND copy_id = ?"  # (its unique index)
+        with self.transaction() as db:
+            (before,) = self.conn.execute(held, (report_id, copy_id)).fetchone()
             db["passages"].insert_all(({**p, "report_id": report_id, "copy_id": copy_id} for p in passages),
                                       ignore=True)
             self.set_meta_number("copy_text_mark", mark)
+            return self.conn.execute(held, (report_id, copy_id)).fetchone()[0] - before
 
     def forget_copy_text_mark(self) -> None:
         """Look at every near copy again at the next ``copytext.sync`` (what it found stays)."""

@@ -58,6 +58,11 @@ def test_text_only_in_a_repost_is_found_and_leads_to_the_report(tmp_path):
     out = json.loads(run("import", "--json", str(_repost_inbox(tmp_path)), data=data).output)
     (dup,) = out["duplicates"]
     rid = dup["of"]
+    assert dup["paragraphs_only_here"] == 2
+    # Stored with the copy from the paragraphs the import read, so the sync after it has nothing left to read.
+    db = sqlite3.connect(data / "archive.db")
+    (copy_id,) = db.execute("SELECT id FROM copies WHERE relation = 'near'").fetchone()
+    assert db.execute("SELECT value FROM meta WHERE key = 'copy_text_mark'").fetchone() == (str(copy_id),)
     found = json.loads(run("search", "--json", '"相关事项11件"', data=data).output)
     (hit,) = found["hits"]
     assert hit["report_id"] == rid and hit["copy_id"] and "/copies/" in hit["url"]
